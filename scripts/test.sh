@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's test command (npm test): static checks, then unit, integration and browser tests
+# against a real Docker engine, which it starts when it can.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== format, lint, types"
+npx prettier --check . >/dev/null || { npx prettier --check . | tail -n 30; echo "formatting differs: run npm run format"; exit 1; }
+npx eslint .
+npx tsc -p tsconfig.json --noEmit
+npx tsc -p frontend/tsconfig.json --noEmit
+echo "== engine and tools"
+bash scripts/ensure-docker.sh
+bash scripts/ensure-test-tools.sh
+echo "== build the portal"
+npx vite build --config frontend/vite.config.ts --logLevel warn
+echo "== tests"
+npx jest --ci --runInBand "$@"

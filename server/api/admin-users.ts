@@ -1,0 +1,100 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { identityOf, requireAdmin } from '../auth/guards';
+import { viewUser } from '../auth/users';
+import { BadRequest } from '../errors';
+import type { Hub } from '../hub';
+
+const createUser = z
+  .object({
+    name: z.string({ required_error: 'name: required' }).max(64, 'name: at most 32 characters'),
+    password: z.string().max(1024).optional(),
+    admin: z.boolean().optional(),
+  })
+  .strict();
+
+const patchUser = z
+  .object({
+    admin: z.boolean().optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().max(1024).optional(),
+  })
+  .strict();
+
+/** Hook for parts that hold per-user state (containers) to clean up when a user goes. */
+export type UserRemovedHook = (name: string) => Promise<void>;
+export function userRemovedHooks(hub: Hub): UserRemovedHook[] {
+  const hooks = (hub.services.userRemovedHooks ??= []) as UserRemovedHook[];
+  return hooks;
+}
+
+/** Admin management of accounts (shared/DESIGN.md). */
+export function adminUsersRouter(hub: Hub): Router {
+  const router = new Router({ prefix: '/api/v1/admin/users' });
+  router.use(requireAdmin);
+
+  router.get('/', async (ctx) => {
+    ctx.body = (await hub.users.list()).map(viewUser);
+  });
+
+  router.post('/', async (ctx) => {
+    const body = createUser.parse(ctx.request.body ?? {});
+    const { user, generatedPassword } = await hub.users.create(body.name, body);
+    await hub.audit({
+      actor: identityOf(ctx).name,
+      action: 'user.create',
+      target: user.name,
+      address: ctx.ip,
+      details: { admin: user.admin },
+    });
+    ctx.status = 201;
+    ctx.body = { ...viewUser(user), ...(generatedPassword ? { password: generatedPassword } : {}) };
+  });
+
+  router.get('/:name', async (ctx) => {
+    ctx.body = viewUser(await hub.users.get(ctx.params.name));
+  });
+
+  router.patch('/:name', async (ctx) => {
+    const me = identityOf(ctx);
+    const body = patchUser.parse(ctx.request.body ?? {});
+    if (Object.keys(body).length === 0)
+      throw new BadRequest('nothing to change: send admin, disabled or password');
+    const name = ctx.params.name;
+    if (name === me.name && (body.admin === false || body.disabled === true))
+      throw new BadRequest('you cannot remove your own admin role or disable yourself');
+    let user = await hub.users.get(name);
+    if (body.password !== undefined) user = await hub.users.setPassword(name, body.password);
+    if (body.admin !== undefined || body.disabled !== undefined)
+      user = await hub.users.update(name, { admin: body.admin, disabled: body.disabled });
+    if (body.password !== undefined || body.disabled) await hub.sessions.destroyForUser(user.id);
+    hub.sessions.invalidateUser(user.id);
+    hub.tokens.invalidateUser(user.id);
+    await hub.audit({
+      actor: me.name,
+      action: 'user.update',
+      target: name,
+      address: ctx.ip,
+      details: {
+        admin: body.admin,
+        disabled: body.disabled,
+        password_reset: body.password !== undefined,
+      },
+    });
+    ctx.body = viewUser(user);
+  });
+
+  router.delete('/:name', async (ctx) => {
+    const me = identityOf(ctx);
+    if (ctx.params.name === me.name) throw new BadRequest('you cannot delete yourself');
+    const user = await hub.users.get(ctx.params.name);
+    for (const hook of userRemovedHooks(hub)) await hook(user.name);
+    await hub.users.remove(user.name);
+    await hub.sessions.destroyForUser(user.id);
+    hub.tokens.invalidateUser(user.id);
+    await hub.audit({ actor: me.name, action: 'user.delete', target: user.name, address: ctx.ip });
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,22 @@
+import type Router from '@koa/router';
+import type { Hub } from '../hub';
+import { adminAccountingRouter } from './admin-accounting';
+import { adminApplicationsRouter } from './admin-applications';
+import { adminAuditRouter } from './admin-audit';
+import { applicationsRouter } from './applications';
+import { adminUsersRouter } from './admin-users';
+import { meRouter } from './me';
+import { operatorRouter } from './operator';
+import { tokensRouter } from './tokens';
+
+/** Every router of the REST API, one factory per resource; parts append theirs here. */
+export const ROUTERS: Array<(hub: Hub) => Router> = [
+  operatorRouter,
+  meRouter,
+  tokensRouter,
+  adminUsersRouter,
+  adminAuditRouter,
+  applicationsRouter,
+  adminApplicationsRouter,
+  adminAccountingRouter,
+];

@@ -1,0 +1,35 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { identityOf, requireUser } from '../auth/guards';
+import { verifyPassword } from '../auth/passwords';
+import { HubError } from '../errors';
+import type { Hub } from '../hub';
+
+const passwordChange = z
+  .object({ current_password: z.string(), new_password: z.string() })
+  .strict();
+
+/** The caller's own account. */
+export function meRouter(hub: Hub): Router {
+  const router = new Router({ prefix: '/api/v1/me' });
+
+  router.get('/', requireUser, (ctx) => {
+    const id = identityOf(ctx);
+    ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null };
+  });
+
+  /** Changing one's own password ends every other session of that user. */
+  router.post('/password', requireUser, async (ctx) => {
+    const id = identityOf(ctx);
+    const body = passwordChange.parse(ctx.request.body);
+    const user = await hub.users.get(id.name);
+    if (!(await verifyPassword(user.password_hash, body.current_password)))
+      throw new HubError(400, 'invalid_credentials', 'current_password is wrong');
+    await hub.users.setPassword(id.name, body.new_password);
+    await hub.sessions.destroyForUser(id.userId);
+    await hub.audit({ actor: id.name, action: 'user.password', target: id.name, address: ctx.ip });
+    ctx.status = 204;
+  });
+
+  return router;
+}

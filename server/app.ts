@@ -1,0 +1,51 @@
+import bodyParser from '@koa/bodyparser';
+import Koa from 'koa';
+import passport from 'koa-passport';
+import { ROUTERS } from './api';
+import { csrfMiddleware } from './auth/csrf';
+import { identityMiddleware } from './auth/identify';
+import { loginRouter } from './auth/login-routes';
+import { errorMiddleware, NotFound } from './errors';
+import type { Hub } from './hub';
+import { logger } from './log';
+import { accessLog } from './web/access-log';
+import { securityHeaders } from './web/security-headers';
+import { spa } from './web/spa';
+
+const log = logger('app');
+
+/** Composes the hub's Koa app: errors first, then logging, identity, CSRF, routes, portal. */
+export function createApp(hub: Hub): Koa {
+  const app = new Koa({ proxy: hub.config.trust_proxy });
+  app.keys = hub.keys;
+  // Koa logs unhandled errors itself; ours are all handled by errorMiddleware.
+  app.silent = true;
+
+  app.use(
+    errorMiddleware((err, ctx) =>
+      log.error({ err, path: (ctx as Koa.Context).path }, 'request failed'),
+    ),
+  );
+  app.use(accessLog(hub.metrics));
+  app.use(securityHeaders());
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      encoding: 'utf-8',
+      jsonLimit: hub.config.max_body_bytes,
+      formLimit: hub.config.max_body_bytes,
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(identityMiddleware(hub.identify));
+  app.use(csrfMiddleware(hub.config.public_url));
+  for (const router of [loginRouter(hub), ...ROUTERS.map((f) => f(hub))]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.use(spa());
+  app.use(async (ctx) => {
+    throw new NotFound(`nothing at ${ctx.method} ${ctx.path.slice(0, 200)}`);
+  });
+  return app;
+}

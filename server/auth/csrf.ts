@@ -1,0 +1,55 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import { Forbidden } from '../errors';
+import type { Identity } from './sessions';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The hub's own origin as the browser sees it (public_url when behind a proxy). */
+function hubOrigin(ctx: Context, publicUrl: string | undefined): string {
+  return publicUrl ? new URL(publicUrl).origin : ctx.origin;
+}
+
+/**
+ * CSRF defence in depth for requests that change state:
+ * 1. Browsers label cross-site requests with Sec-Fetch-Site; those are refused outright
+ *    (whatever Sec-Fetch-Mode says, so a `no-cors` form post is refused too).
+ * 2. A cookie-authenticated request must echo the session's CSRF token in X-CSRF-Token (or a
+ *    `_csrf` form field), which a cross-site page cannot read.
+ * 3. Without a session (the login form itself), a foreign Origin is refused: no login CSRF.
+ * Bearer-token requests need no token: a browser never attaches them by itself.
+ */
+export function csrfMiddleware(publicUrl?: string): Middleware {
+  return async (ctx, next) => {
+    if (SAFE_METHODS.has(ctx.method)) return next();
+    const identity = ctx.state.identity as Identity | null;
+    if (identity?.via === 'token') return next();
+    const site = ctx.get('sec-fetch-site');
+    if (site === 'cross-site' || site === 'same-site')
+      throw new Forbidden('cross-site request refused: use the hub page itself');
+    const origin = ctx.get('origin');
+    if (origin && origin !== 'null' && origin !== hubOrigin(ctx, publicUrl))
+      throw new Forbidden('cross-origin request refused: use the hub page itself');
+    if (origin === 'null') throw new Forbidden('request from an opaque origin refused');
+    if (identity?.via === 'session') {
+      const body = ctx.request.body as Record<string, unknown> | undefined;
+      const sent = ctx.get('x-csrf-token') || (typeof body?._csrf === 'string' ? body._csrf : '');
+      if (!sent || !identity.csrfToken || !sameToken(sent, identity.csrfToken))
+        throw new HubCsrfError();
+    }
+    return next();
+  };
+}
+
+class HubCsrfError extends Forbidden {
+  constructor() {
+    super('missing or wrong X-CSRF-Token: take csrf_token from GET /api/v1/me or POST /login');
+  }
+  override readonly code = 'csrf_failed';
+}

@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import { viewUser } from '../auth/users';
+import type { Hub } from '../hub';
+import { readSecret } from './stdin';
+import { printTable } from './output';
+
+/** `hub user ...`: accounts, on the same database and rules as the REST API. */
+export function registerUserCommands(
+  program: Command,
+  withHub: (fn: (hub: Hub) => Promise<void>) => Promise<void>,
+): void {
+  const user = program.command('user').description('manage user accounts');
+
+  user
+    .command('create <name>')
+    .description(
+      'create a user; the password is read from stdin (empty: one is generated and printed)',
+    )
+    .option('--admin', 'make the user an admin')
+    .action((name: string, opts: { admin?: boolean }) =>
+      withHub(async (hub) => {
+        const password = await readSecret(`password for ${name} (empty to generate): `);
+        const { user: u, generatedPassword } = await hub.users.create(name, {
+          password: password || undefined,
+          admin: Boolean(opts.admin),
+        });
+        await hub.audit({
+          actor: 'cli',
+          action: 'user.create',
+          target: u.name,
+          details: { admin: u.admin },
+        });
+        console.log(`created user ${u.name}${u.admin ? ' (admin)' : ''}`);
+        if (generatedPassword) console.log(`password: ${generatedPassword}`);
+      }),
+    );
+
+  user
+    .command('list')
+    .description('list users')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withHub(async (hub) => {
+        const rows = (await hub.users.list()).map(viewUser);
+        if (opts.json) console.log(JSON.stringify(rows, null, 2));
+        else printTable(rows, ['name', 'admin', 'disabled', 'created_at', 'last_login_at']);
+      }),
+    );
+
+  user
+    .command('remove <name>')
+    .description('delete a user (their containers are stopped by the hub on its next reconcile)')
+    .action((name: string) =>
+      withHub(async (hub) => {
+        await hub.users.remove(name);
+        await hub.audit({ actor: 'cli', action: 'user.delete', target: name });
+        console.log(`removed user ${name}`);
+      }),
+    );
+
+  user
+    .command('set-admin <name>')
+    .description('grant the admin role (or take it away with --off)')
+    .option('--off', 'remove the admin role')
+    .action((name: string, opts: { off?: boolean }) =>
+      withHub(async (hub) => {
+        await hub.users.update(name, { admin: !opts.off });
+        await hub.audit({
+          actor: 'cli',
+          action: 'user.update',
+          target: name,
+          details: { admin: !opts.off },
+        });
+        console.log(`${name} is ${opts.off ? 'no longer an admin' : 'an admin'}`);
+      }),
+    );
+
+  for (const [cmd, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    user
+      .command(`${cmd} <name>`)
+      .description(`${cmd} a user's login`)
+      .action((name: string) =>
+        withHub(async (hub) => {
+          const u = await hub.users.update(name, { disabled });
+          if (disabled) await hub.sessions.destroyForUser(u.id);
+          await hub.audit({
+            actor: 'cli',
+            action: 'user.update',
+            target: name,
+            details: { disabled },
+          });
+          console.log(`${name} ${disabled ? 'disabled' : 'enabled'}`);
+        }),
+      );
+  }
+
+  user
+    .command('reset-password <name>')
+    .description("set a new password, read from stdin; ends the user's sessions")
+    .action((name: string) =>
+      withHub(async (hub) => {
+        const password = await readSecret(`new password for ${name}: `);
+        const u = await hub.users.setPassword(name, password);
+        await hub.sessions.destroyForUser(u.id);
+        await hub.audit({ actor: 'cli', action: 'user.password', target: name });
+        console.log(`password of ${name} changed`);
+      }),
+    );
+}

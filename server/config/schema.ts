@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * Every option of the hub, declared once with its type, default and a sentence of help.
+ * The README's configuration table mirrors this file; `hub config` prints the merged result.
+ */
+const seconds = (def: number, help: string) =>
+  z.number().int().positive().default(def).describe(help);
+
+export const configSchema = z
+  .object({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8000)
+      .describe('Listening port; 0 picks a free port (printed at start). Env HUB_PORT.'),
+    bind: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Listening address; use 0.0.0.0 to serve other machines. Env HUB_BIND.'),
+    data_dir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe('Folder for the SQLite file, secrets and user workspaces. Env HUB_DATA_DIR.'),
+    realm: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, "_", "." and "-"')
+      .default('hub')
+      .describe('Realm label value, so several hubs can share one Docker engine. Env HUB_REALM.'),
+    admin_user: z
+      .string()
+      .default('admin')
+      .describe('First admin, created only when no admin exists. Env HUB_ADMIN_USER.'),
+    public_url: z
+      .string()
+      .url()
+      .optional()
+      .describe('External URL of the hub when behind a TLS proxy (for Origin checks and links).'),
+    trust_proxy: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Trust X-Forwarded-* from a reverse proxy in front of the hub (client address, https).',
+      ),
+    cookie_secure: z
+      .enum(['auto', 'always', 'never'])
+      .default('auto')
+      .describe('Secure cookie flag: auto sets it when the request arrived over https.'),
+    session_max_age_hours: z
+      .number()
+      .positive()
+      .default(24 * 7)
+      .describe('How long a login session lasts without use.'),
+    max_body_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024)
+      .describe('Largest JSON or form body the API accepts (proxied bodies are not limited).'),
+    login: z
+      .object({
+        max_failures_per_user: z.number().int().positive().default(5),
+        max_failures_per_address: z.number().int().positive().default(20),
+        window_seconds: seconds(300, 'Window in which failed logins are counted.'),
+        lockout_seconds: seconds(
+          60,
+          'How long a user or address is refused after too many failures.',
+        ),
+      })
+      .default({}),
+    docker: z
+      .object({
+        socket: z
+          .string()
+          .default('/var/run/docker.sock')
+          .describe('Used when DOCKER_HOST is unset.'),
+      })
+      .default({}),
+    catalog: z
+      .object({
+        rescan_seconds: seconds(60, 'Safety-net re-scan of images besides Docker events.'),
+        icon_max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024)
+          .describe('Largest decoded icon_128 PNG accepted; larger icons fall back.'),
+      })
+      .default({}),
+    spawner: z
+      .object({
+        class: z
+          .enum(['docker'])
+          .default('docker')
+          .describe('Spawner implementation by short name.'),
+        container_port: z.number().int().min(1).max(65535).default(8888),
+        network: z.string().default('hub-net').describe('Docker network for user containers.'),
+        connect: z
+          .enum(['container-ip', 'host-port'])
+          .default('container-ip')
+          .describe(
+            'How the hub reaches containers: their IP on the hub network (hub on the host or in a container on that network), or a published port on 127.0.0.1.',
+          ),
+        start_timeout_seconds: seconds(60, 'Time for Docker to create and start a container.'),
+        http_timeout_seconds: seconds(60, 'Time for the app to answer HTTP under its prefix.'),
+        memory_limit: z
+          .string()
+          .default('2g')
+          .describe('Default memory limit (Docker syntax, e.g. 512m, 2g).'),
+        cpu_limit: z.number().positive().default(1).describe('Default CPU limit (cores).'),
+        pids_limit: z.number().int().positive().default(512),
+        max_per_user: z.number().int().positive().default(5),
+        max_total: z.number().int().positive().default(100),
+        max_concurrent_spawns: z.number().int().positive().default(4),
+        allowed_volume_roots: z
+          .array(z.string())
+          .default([])
+          .describe('Host folders under which policy volume sources may lie.'),
+        idle_timeout_seconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('Stop containers without proxied activity for this long; 0 disables.'),
+        docker_timeout_seconds: seconds(
+          30,
+          'A Docker API call slower than this counts as the engine being unavailable (503).',
+        ),
+        workspace_uid: z
+          .number()
+          .int()
+          .min(0)
+          .default(1000)
+          .describe(
+            'Owner (uid and gid) given to new home workspace folders, for the app user in the container.',
+          ),
+      })
+      .default({}),
+    proxy: z
+      .object({
+        timeout_seconds: seconds(
+          60,
+          'A proxied request whose app sends no headers in this time gets 504.',
+        ),
+        websocket_ping_seconds: seconds(30, 'Ping interval that keeps idle WebSockets open.'),
+      })
+      .default({}),
+  })
+  .strict();
+
+export type HubConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,48 @@
+import { ConfigError } from './config/load';
+import { startHub } from './hub';
+import { logger } from './log';
+import './register-parts';
+
+const log = logger('main');
+
+/** Entry point: start, print the one line tests and scripts wait for, stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let running;
+  try {
+    running = await startHub();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hub: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { hub } = running;
+  if (running.generatedAdminPassword) {
+    process.stdout.write(
+      `\n  First admin "${hub.config.admin_user}" created with password: ${running.generatedAdminPassword}\n  (shown once; change it after logging in)\n\n`,
+    );
+  }
+  process.stdout.write(`hub listening on ${running.url}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    running
+      .close()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'hub failed to start');
+  process.stderr.write(`hub: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

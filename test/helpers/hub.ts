@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HubConfig } from '../../server/config/schema';
+import { type DeepPartial, type RunningHub, startHub } from '../../server/hub';
+import '../../server/register-parts';
+
+export const ADMIN = { name: 'admin', password: 'admin-password-for-tests' };
+
+/** A fetch wrapper with a cookie jar and the CSRF header, as a browser page would send. */
+export class Client {
+  cookies = new Map<string, string>();
+  csrf: string | null = null;
+  bearer: string | null = null;
+
+  constructor(readonly base: string) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async fetch(p: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', this.cookieHeader());
+    if (this.bearer) headers.set('authorization', `Bearer ${this.bearer}`);
+    const method = (init.method ?? 'GET').toUpperCase();
+    if (this.csrf && !['GET', 'HEAD'].includes(method) && !headers.has('x-csrf-token'))
+      headers.set('x-csrf-token', this.csrf);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(this.base + p, { ...init, method, headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      const k = pair.slice(0, i);
+      const v = pair.slice(i + 1);
+      if (v === '' || /max-age=0|expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(k);
+      else this.cookies.set(k, v);
+    }
+    return res;
+  }
+
+  async json<T = unknown>(
+    p: string,
+    init: RequestInit & { json?: unknown } = {},
+  ): Promise<{ status: number; body: T; res: Response }> {
+    const res = await this.fetch(p, init);
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep text */
+    }
+    return { status: res.status, body: body as T, res };
+  }
+
+  async login(name: string, password: string): Promise<Response> {
+    const res = await this.fetch('/login', { method: 'POST', json: { username: name, password } });
+    if (res.ok) this.csrf = ((await res.clone().json()) as { csrf_token: string }).csrf_token;
+    return res;
+  }
+}
+
+export interface TestHub extends RunningHub {
+  dataDir: string;
+  client(): Client;
+  /** Logs in and returns a client; throws when the login fails. */
+  loginAs(name: string, password: string): Promise<Client>;
+  /** Creates a user through the service layer and returns a logged-in client. */
+  userClient(name: string, password?: string): Promise<Client>;
+  restart(): Promise<TestHub>;
+}
+
+/**
+ * Boots the real hub in-process on a free port with a temporary data folder and the first
+ * admin ADMIN. `close()` stops it; `restart()` stops and starts it on the same data folder.
+ */
+export async function bootHub(
+  overrides: DeepPartial<HubConfig> = {},
+  opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestHub> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hub-test-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    DOCKER_HOST: process.env.DOCKER_HOST,
+    HUB_CONFIG: path.join(__dirname, '..', '..', 'config', 'hub.json'),
+    HUB_PORT: '0',
+    HUB_DATA_DIR: dataDir,
+    HUB_ADMIN_USER: ADMIN.name,
+    HUB_ADMIN_PASSWORD: ADMIN.password,
+    HUB_REALM: `test-${process.pid}`,
+    ...opts.env,
+  };
+  const running = await startHub({ env, overrides });
+  const th: TestHub = {
+    ...running,
+    dataDir,
+    client: () => new Client(running.url),
+    async loginAs(name, password) {
+      const c = new Client(running.url);
+      const res = await c.login(name, password);
+      if (res.status !== 200)
+        throw new Error(`login as ${name} failed: ${res.status} ${await res.text()}`);
+      return c;
+    },
+    async userClient(name, password = `${name}-password-123`) {
+      if (!(await running.hub.users.find(name))) await running.hub.users.create(name, { password });
+      return th.loginAs(name, password);
+    },
+    async restart() {
+      await running.close();
+      return bootHub(overrides, { dataDir, env: opts.env });
+    },
+  };
+  return th;
+}

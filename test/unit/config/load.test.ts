@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../../server/config/load';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-config-'));
+
+describe('loadConfig', () => {
+  it('uses documented defaults with no file', () => {
+    const c = loadConfig({}, dir);
+    expect(c).toMatchObject({ port: 8000, bind: '127.0.0.1', data_dir: './data', realm: 'hub' });
+    expect(c.spawner.container_port).toBe(8888);
+  });
+
+  it('merges defaults <- file <- env', () => {
+    const file = path.join(dir, 'hub.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ port: 9000, realm: 'file', spawner: { max_per_user: 2 } }),
+    );
+    const c = loadConfig(
+      { HUB_CONFIG: file, HUB_REALM: 'env', HUB_SPAWNER__HTTP_TIMEOUT_SECONDS: '120' },
+      dir,
+    );
+    expect(c.port).toBe(9000);
+    expect(c.realm).toBe('env');
+    expect(c.spawner.max_per_user).toBe(2);
+    expect(c.spawner.http_timeout_seconds).toBe(120);
+  });
+
+  it('names the bad key and its variable', () => {
+    expect(() => loadConfig({ HUB_PORT: 'eighty' }, dir)).toThrow(ConfigError);
+    expect(() => loadConfig({ HUB_PORT: 'eighty' }, dir)).toThrow(/port \(HUB_PORT\)/);
+    expect(() => loadConfig({ HUB_PORT: '70000' }, dir)).toThrow(/port \(HUB_PORT\).*65535/);
+    expect(() => loadConfig({ HUB_REALM: 'Bad Realm' }, dir)).toThrow(
+      /realm \(HUB_REALM\): lower-case/,
+    );
+  });
+
+  it('refuses unknown keys, bad JSON and a missing HUB_CONFIG file', () => {
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ prot: 1 }));
+    expect(() => loadConfig({ HUB_CONFIG: file }, dir)).toThrow(/prot/);
+    fs.writeFileSync(file, '{ nope');
+    expect(() => loadConfig({ HUB_CONFIG: file }, dir)).toThrow(/not valid JSON/);
+    expect(() => loadConfig({ HUB_CONFIG: path.join(dir, 'missing.json') }, dir)).toThrow(
+      /does not exist/,
+    );
+  });
+
+  it('accepts the shipped default config file', () => {
+    const c = loadConfig({ HUB_CONFIG: path.join(__dirname, '../../../config/hub.json') }, dir);
+    expect(c.spawner.network).toBe('hub-net');
+  });
+});
