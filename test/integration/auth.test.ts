@@ -13,7 +13,7 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     const c = th.client();
     const res = await c.login(ADMIN.name, ADMIN.password);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { name: string; admin: boolean; csrf_token: string };
     expect(body).toMatchObject({ name: 'admin', admin: true });
     expect(typeof body.csrf_token).toBe('string');
     const cookie = res.headers.getSetCookie().find((s) => s.startsWith('hub-session='))!;
@@ -28,7 +28,9 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     const c = th.client();
     const res = await c.login('admin', 'wrong-password');
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('invalid_credentials');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'invalid_credentials',
+    );
     expect(c.cookies.size).toBe(0);
     expect((await c.json('/api/v1/me')).status).toBe(401);
   });
@@ -40,7 +42,9 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     const locked = await c.login('lockme', 'lockme-password');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await locked.json()).error.message).toMatch(/try again in \d+ seconds/);
+    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(
+      /try again in \d+ seconds/,
+    );
   });
 
   it('form login redirects to a same-origin next and never off the hub', async () => {
@@ -84,7 +88,7 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     });
     expect(noToken.status).toBe(403);
     expect((noToken.body as { error: { code: string } }).error.code).toBe('csrf_failed');
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       {
         'sec-fetch-site': 'cross-site',
         'sec-fetch-mode': 'navigate',

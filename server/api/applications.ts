@@ -1,0 +1,117 @@
+import Router from '@koa/router';
+import { identityOf, requireUser } from '../auth/guards';
+import type { Identity } from '../auth/sessions';
+import { findApplication, listGrants } from '../catalog/grants';
+import { catalogOf } from '../catalog/service';
+import { iconVersion, imageView, userPolicyView } from '../catalog/views';
+import { NotFound } from '../errors';
+import type { Hub } from '../hub';
+
+/** The `container` of a list entry (shared/DESIGN.md): the caller's running app of that grant. */
+export interface ContainerSummary {
+  url_id: string;
+  url: string;
+  status: string;
+}
+
+/**
+ * What the container manager offers this router: its container for a grant, from memory (the
+ * list must not ask Docker once per row). Registered as `hub.services.containers` or
+ * `hub.services.spawner`, whichever object has `containerFor`.
+ */
+export interface ContainerLookup {
+  containerFor(
+    mappingId: string,
+    user: string,
+  ): ContainerSummary | null | Promise<ContainerSummary | null>;
+}
+
+function containerLookup(hub: Hub): ContainerLookup | null {
+  for (const key of ['containers', 'spawner']) {
+    const candidate = hub.services[key] as Partial<ContainerLookup> | undefined;
+    if (typeof candidate?.containerFor === 'function') return candidate as ContainerLookup;
+  }
+  return null;
+}
+
+/**
+ * The hook that fills `container` in GET /api/v1/applications: null until a container manager
+ * with `containerFor(mappingId, user)` is registered on hub.services.
+ */
+export async function containerSummaryFor(
+  hub: Hub,
+  identity: Pick<Identity, 'name'>,
+  mappingId: string,
+): Promise<ContainerSummary | null> {
+  const lookup = containerLookup(hub);
+  return lookup ? ((await lookup.containerFor(mappingId, identity.name)) ?? null) : null;
+}
+
+const ICON_FILE = /^(\d{1,12})\.png$/;
+
+/**
+ * If-None-Match as RFC 9110 §13.1.2 has origin servers judge it (weak comparison). Koa's
+ * `ctx.fresh` is not used: it ignores the header whenever the request says `Cache-Control:
+ * no-cache`, which fetch() adds to every request carrying If-None-Match.
+ */
+export function matchesEtag(header: string, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => bare(t) === bare(etag));
+}
+
+/** The caller's applications (their grants) and the application icons. */
+export function applicationsRouter(hub: Hub): Router {
+  const router = new Router({ prefix: '/api/v1/applications' });
+
+  // One joined query for the grants, then in-memory catalogue look-ups: no Docker call per row.
+  router.get('/', requireUser, async (ctx) => {
+    const me = identityOf(ctx);
+    const catalog = catalogOf(hub);
+    const grants = await listGrants(hub, { user_id: me.userId });
+    ctx.body = await Promise.all(
+      grants.map(async (g) => ({
+        mapping_id: g.mapping_id,
+        image: imageView(g.application_id, catalog.describe(g.image)),
+        policy: userPolicyView(g.policy),
+        container: await containerSummaryFor(hub, me, g.mapping_id),
+      })),
+    );
+  });
+
+  // Users see icons of applications they are granted; admins see all. Anything else is a 404,
+  // so ids do not reveal which applications exist.
+  router.get('/icons/:file', requireUser, async (ctx) => {
+    const me = identityOf(ctx);
+    const m = ICON_FILE.exec(ctx.params.file);
+    const app = m ? await findApplication(hub, Number(m[1])) : null;
+    const allowed =
+      app !== null &&
+      (me.admin ||
+        (
+          await hub.db.query(
+            'SELECT 1 FROM accounting WHERE user_id = ? AND application_id = ? LIMIT 1',
+            [me.userId, app.id],
+          )
+        ).length > 0);
+    if (!app || !allowed) throw new NotFound('no such icon');
+    const { png, etag } = catalogOf(hub).icon(app.image);
+    ctx.set('ETag', etag);
+    // A URL carrying the current version never changes content; any other must revalidate.
+    ctx.set(
+      'Cache-Control',
+      ctx.query.v === iconVersion(etag)
+        ? 'private, max-age=604800, immutable'
+        : 'private, no-cache',
+    );
+    if (matchesEtag(ctx.get('If-None-Match'), etag)) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = 'image/png';
+    ctx.body = png;
+  });
+
+  return router;
+}

@@ -1,0 +1,170 @@
+import type Dockerode from 'dockerode';
+import type { Logger } from '../log';
+
+/**
+ * The catalogue's only contact with Docker: list images, inspect one, follow image events.
+ * Thin on purpose (STYLE.md §3): no caching or parsing here, so a fake engine is easy to write.
+ */
+
+/** One local image as the catalogue needs it. */
+export interface ImageRecord {
+  /** `sha256:<hex>`. */
+  id: string;
+  /** `name:tag` references, without Docker's `<none>:<none>` placeholder. */
+  repoTags: string[];
+  /** `name@sha256:…` references of pulled images. */
+  repoDigests: string[];
+  labels: Record<string, string>;
+}
+
+/** The subset of dockerode the catalogue uses; `Dockerode` itself satisfies it. */
+export type ImageEngine = Pick<Dockerode, 'listImages' | 'getImage' | 'getEvents'>;
+
+function real(refs: string[] | null | undefined): string[] {
+  return (refs ?? []).filter((r) => !r.startsWith('<none>'));
+}
+
+/**
+ * All local images, in one call. Docker's label filter matches exact keys only, not a prefix,
+ * so the namespace is matched by the caller; one listing of a thousand images is cheap.
+ */
+export async function listImages(docker: ImageEngine): Promise<ImageRecord[]> {
+  const images = await docker.listImages({ all: false });
+  return images.map((i) => ({
+    id: i.Id,
+    repoTags: real(i.RepoTags),
+    repoDigests: real(i.RepoDigests),
+    labels: i.Labels ?? {},
+  }));
+}
+
+/** One image by reference or id; null when the engine does not have it. */
+export async function inspectImage(docker: ImageEngine, ref: string): Promise<ImageRecord | null> {
+  try {
+    const info = await docker.getImage(ref).inspect();
+    return {
+      id: info.Id,
+      repoTags: real(info.RepoTags),
+      repoDigests: real(info.RepoDigests),
+      labels: info.Config?.Labels ?? {},
+    };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return null;
+    throw err;
+  }
+}
+
+/** The image events after which the set of local images or their tags may have changed. */
+export const IMAGE_EVENTS = ['pull', 'tag', 'untag', 'delete', 'import', 'load', 'prune'];
+
+export interface ImageEventsOptions {
+  docker: ImageEngine;
+  /** Called for each relevant event with its action (`tag`, `delete`, …). */
+  onEvent: (action: string) => void;
+  /** Called each time the stream is (re)connected: events may have been missed meanwhile. */
+  onConnect: () => void;
+  log: Logger;
+  /** First reconnect delay; doubles on each failure up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * Follows Docker's image events and reconnects, with exponential backoff, whenever the stream
+ * ends or the engine is unreachable: a Docker restart must not need a hub restart.
+ */
+export class ImageEvents {
+  private stream: NodeJS.ReadableStream | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private backoffMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(private readonly opts: ImageEventsOptions) {
+    this.initialBackoffMs = opts.initialBackoffMs ?? 500;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+    this.backoffMs = this.initialBackoffMs;
+  }
+
+  /** True while a stream is open. */
+  get connected(): boolean {
+    return this.stream !== null;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const s = this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
+    this.stream = null;
+    s?.destroy?.();
+  }
+
+  private async connect(): Promise<void> {
+    this.timer = null;
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.opts.docker.getEvents({
+        filters: { type: ['image'], event: IMAGE_EVENTS },
+      });
+    } catch (err) {
+      this.retry(err);
+      return;
+    }
+    if (this.stopped) {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      return;
+    }
+    this.stream = stream;
+    this.backoffMs = this.initialBackoffMs;
+    this.opts.log.info('following Docker image events');
+    let pending = '';
+    stream.on('data', (chunk: Buffer | string) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) this.handleLine(line);
+    });
+    let closed = false;
+    const onClose = (err?: unknown) => {
+      if (closed || this.stream !== stream) return;
+      closed = true;
+      this.stream = null;
+      this.retry(err ?? new Error('the event stream ended'));
+    };
+    stream.on('error', onClose);
+    stream.on('end', () => onClose());
+    stream.on('close', () => onClose());
+    this.opts.onConnect();
+  }
+
+  private handleLine(line: string): void {
+    if (!line.trim()) return;
+    try {
+      const event = JSON.parse(line) as { Action?: string; status?: string };
+      const action = event.Action ?? event.status ?? '';
+      if (IMAGE_EVENTS.includes(action)) this.opts.onEvent(action);
+    } catch {
+      this.opts.log.warn({ line: line.slice(0, 200) }, 'unreadable Docker event ignored');
+    }
+  }
+
+  private retry(err: unknown): void {
+    if (this.stopped) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+    this.opts.log.warn(
+      { err: (err as Error)?.message, retry_ms: delay },
+      'Docker image events unavailable; reconnecting',
+    );
+    this.timer = setTimeout(() => void this.connect(), delay);
+    this.timer.unref();
+  }
+}
