@@ -4,9 +4,14 @@ import { DataSource } from 'typeorm';
 import { ALL_ENTITIES } from './entities';
 import { Initial1763700000001 } from './migrations/0001-initial';
 import { PolicyResources1763700000002 } from './migrations/0002-policy-resources';
+import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
-export const MIGRATIONS = [Initial1763700000001, PolicyResources1763700000002];
+export const MIGRATIONS = [
+  Initial1763700000001,
+  PolicyResources1763700000002,
+  GrantAppIndex1763700000003,
+];
 
 export function databasePath(dataDir: string): string {
   return path.join(dataDir, 'hub.sqlite');
