@@ -12,6 +12,7 @@ import { TokenStore } from './auth/tokens';
 import { UserService } from './auth/users';
 import { loadConfig } from './config/load';
 import type { HubConfig } from './config/schema';
+import { offerExamples } from './catalog/examples';
 import { openDatabase } from './db/data-source';
 import { createDockerClient } from './docker/client';
 import { logger, type Logger } from './log';
@@ -140,6 +141,7 @@ export async function startHub(
       target: config.admin_user,
       details: { admin: true, first_admin: true },
     });
+  if (first.created) await offerExamples(hub, config.admin_user);
   await sessions.purgeExpired();
 
   const parts: HubPart[] = [];

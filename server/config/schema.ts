@@ -61,6 +61,12 @@ export const configSchema = z
       .positive()
       .default(64 * 1024)
       .describe('Largest JSON or form body the API accepts (proxied bodies are not limited).'),
+    example_images: z
+      .array(z.string())
+      .default(['hub/terminal:latest', 'hub/filebrowser:latest'])
+      .describe(
+        'Images registered and granted to the first admin on a new install (when present).',
+      ),
     login: z
       .object({
         max_failures_per_user: z.number().int().positive().default(5),

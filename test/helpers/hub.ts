@@ -95,7 +95,8 @@ export async function bootHub(
     HUB_REALM: `test-${process.pid}`,
     ...opts.env,
   };
-  const running = await startHub({ env, overrides });
+  // Example images are offered only where a test asks for them.
+  const running = await startHub({ env, overrides: { example_images: [], ...overrides } });
   const th: TestHub = {
     ...running,
     dataDir,
