@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * `npm run bench [name...]`: runs each benchmark in its own process (so one's memory and
+ * sockets never colour another's numbers), one after the other, each comparing the hub with a
+ * reference in the same run and printing ratios.
+ */
+const BENCHES: Record<string, string> = {
+  catalog: 'catalog.ts',
+  proxy: 'proxy.ts',
+  spawn: 'spawn.ts',
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in BENCHES));
+if (unknown.length) {
+  console.error(
+    `unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`,
+  );
+  process.exit(2);
+}
+let failed = 0;
+for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(__dirname, BENCHES[name])],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, HUB_LOG_LEVEL: process.env.HUB_LOG_LEVEL ?? 'warn' },
+    },
+  );
+  if (r.status !== 0) {
+    console.error(`benchmark ${name} failed (exit ${r.status})`);
+    failed++;
+  }
+}
+process.exit(failed ? 1 : 0);
