@@ -1,0 +1,344 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { isRunning } from '../data/status';
+import { formatAgo, formatDuration, secondsUntil } from '../data/time';
+import type { Application, ConfigurableValues, Container } from '../data/types';
+import { safeHref, safeImageSrc } from '../data/urls';
+import { theme } from '../styles/theme';
+import './configurables-form';
+import type { HubConfigurables } from './configurables-form';
+import './progress-bar';
+import './status-badge';
+
+/** What the launcher knows about a start or stop in flight for one grant. */
+export interface ActionState {
+  kind: 'starting' | 'stopping' | 'keepalive';
+  /** 0..100 from the progress stream; null until the first event. */
+  progress: number | null;
+  message: string;
+}
+
+/** The details of the card's events (all bubble and cross shadow roots). */
+export interface StartDetail {
+  mappingId: string;
+  configurables: ConfigurableValues;
+}
+export interface ContainerDetail {
+  app: Application;
+  container: Container;
+}
+
+/** Show the idle warning when culling is this close. */
+export const CULL_WARNING_SECONDS = 5 * 60;
+
+const TYPE_LABEL: Record<string, string> = { vncapp: 'Desktop', webapp: 'Web' };
+
+/**
+ * One application of the user: icon, name, description, type, live status, launch options
+ * and the actions that fit its state. Holds no data of its own: the launcher passes the app,
+ * its container and any action in flight down, and listens for `app-start`, `app-stop`,
+ * `app-embed` and `app-keepalive`.
+ */
+@customElement('hub-app-card')
+export class HubAppCard extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: block;
+      }
+      article {
+        display: flex;
+        flex-direction: column;
+        gap: 0.75rem;
+        height: 100%;
+        background: var(--c-surface);
+        border: 1px solid var(--c-border);
+        border-radius: var(--radius);
+        padding: 1rem;
+      }
+      header {
+        display: flex;
+        gap: 0.85rem;
+        align-items: flex-start;
+      }
+      .icon {
+        flex: none;
+        width: 56px;
+        height: 56px;
+        border-radius: 12px;
+        object-fit: contain;
+        background: #eef2ff;
+      }
+      .icon.letter {
+        display: flex;
+        align-items: center;
+        justify-content: center;
+        font-size: 1.6rem;
+        font-weight: 700;
+        color: #3730a3;
+      }
+      .title {
+        min-width: 0;
+        flex: 1;
+      }
+      h2 {
+        font-size: 1.1rem;
+        margin: 0 0 0.3rem;
+        overflow-wrap: anywhere;
+      }
+      .badges {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.35rem;
+      }
+      .desc {
+        color: var(--c-muted);
+        margin: 0;
+        overflow-wrap: anywhere;
+      }
+      .since {
+        margin: 0;
+        font-size: 0.875rem;
+        color: var(--c-muted);
+      }
+      details {
+        border-top: 1px solid #e5e7eb;
+        padding-top: 0.6rem;
+      }
+      summary {
+        cursor: pointer;
+        font-weight: 600;
+        color: var(--c-primary);
+        padding: 0.2rem 0;
+      }
+      details[open] summary {
+        margin-bottom: 0.6rem;
+      }
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 0.75rem;
+        flex: 1;
+      }
+      .actions {
+        margin-top: auto;
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .alert {
+        margin: 0;
+      }
+      .alert .btn {
+        margin-top: 0.5rem;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) app!: Application;
+  @property({ attribute: false }) container: Container | null = null;
+  @property({ attribute: false }) action: ActionState | null = null;
+  /** The last failure of an action on this app, worded to say what to do. */
+  @property() error = '';
+  /** Clock for the idle warning; the launcher ticks it. */
+  @property({ type: Number }) now = Date.now();
+
+  /** A problem in the launch options, found before anything was sent. */
+  @state() private formError = '';
+
+  @query('hub-configurables') private form?: HubConfigurables;
+
+  private emit(name: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  private start(e: Event): void {
+    e.preventDefault();
+    const result = this.form?.result() ?? { values: {} };
+    if ('error' in result) {
+      this.formError = result.error;
+      return;
+    }
+    this.formError = '';
+    const detail: StartDetail = { mappingId: this.app.mapping_id, configurables: result.values };
+    this.emit('app-start', detail);
+  }
+
+  private readonly clearFormError = () => {
+    this.formError = '';
+  };
+
+  private renderIcon() {
+    const src = safeImageSrc(this.app.image.icon_url);
+    if (src) return html`<img class="icon" src=${src} alt="" width="56" height="56" />`;
+    const letter = (this.app.image.ui_name || this.app.image.name).trim().charAt(0).toUpperCase();
+    return html`<span class="icon letter" aria-hidden="true">${letter || '?'}</span>`;
+  }
+
+  private renderCullWarning(c: Container) {
+    const left = secondsUntil(c.cull_at, this.now);
+    if (left === null || left > CULL_WARNING_SECONDS) return null;
+    const busy = this.action?.kind === 'keepalive';
+    return html`<div class="alert warn" role="status">
+      ${
+        left > 0
+          ? html`Idle: this app will be stopped in about
+              <strong>${formatDuration(left)}</strong> unless you use it.`
+          : html`Idle: this app is about to be stopped.`
+      }
+      <div>
+        <button
+          class="btn small"
+          type="button"
+          ?disabled=${busy}
+          @click=${() => this.emit('app-keepalive', { app: this.app, container: c })}
+        >
+          ${busy ? 'Keeping…' : 'Keep running'}
+        </button>
+      </div>
+    </div>`;
+  }
+
+  private renderStopped() {
+    const starting = this.action?.kind === 'starting';
+    const available = this.app.image.available !== false;
+    return html`<form
+      @submit=${this.start}
+      @input=${this.clearFormError}
+      @change=${this.clearFormError}
+      aria-label="Start ${this.app.image.ui_name}"
+    >
+      ${this.renderLaunchOptions(starting)}
+      <div class="actions">
+        <button class="btn primary" type="submit" ?disabled=${starting || !available}>
+          ${starting ? 'Starting…' : 'Start'}
+        </button>
+      </div>
+    </form>`;
+  }
+
+  private renderLaunchOptions(disabled: boolean) {
+    const res = this.app.image.configurables.some((c) => c.name === 'resolution');
+    const startup =
+      this.app.policy.allow_startup_data &&
+      this.app.image.configurables.some((c) => c.name === 'startupdata');
+    if (!res && !startup) return null;
+    return html`<details ?inert=${disabled}>
+      <summary>Launch options</summary>
+      <hub-configurables
+        .configurables=${this.app.image.configurables}
+        .allowStartupData=${this.app.policy.allow_startup_data}
+      ></hub-configurables>
+    </details>`;
+  }
+
+  private renderRunning(c: Container) {
+    const href = safeHref(c.url);
+    const stopping = this.action?.kind === 'stopping';
+    const name = this.app.image.ui_name;
+    const running = isRunning(c.status);
+    if (c.status === 'dead') {
+      return html`<div class="alert error" role="status">
+          This app stopped on its own. Remove it, then start it again.
+        </div>
+        <div class="actions">
+          <button
+            class="btn"
+            type="button"
+            ?disabled=${stopping}
+            aria-label="Remove the stopped ${name}"
+            @click=${() => this.emit('app-stop', { app: this.app, container: c })}
+          >
+            ${stopping ? 'Removing…' : 'Remove'}
+          </button>
+        </div>`;
+    }
+    return html`${
+        running && c.started_at
+          ? html`<p class="since">Started ${formatAgo(c.started_at, this.now)}</p>`
+          : null
+      }
+      ${this.renderCullWarning(c)}
+      <div class="actions running">
+        ${
+          href && running
+            ? html`<a
+                class="btn primary"
+                href=${href}
+                target="_blank"
+                rel="noopener"
+                aria-label="Open ${name} in a new tab"
+                >Open<span aria-hidden="true"> ↗</span></a
+              >`
+            : null
+        }
+        ${
+          href && running && this.app.image.type === 'vncapp'
+            ? html`<button
+                class="btn"
+                type="button"
+                aria-label="Open ${name} in this page"
+                @click=${() => this.emit('app-embed', { app: this.app, container: c })}
+              >
+                Open here
+              </button>`
+            : null
+        }
+        <button
+          class="btn danger"
+          type="button"
+          ?disabled=${stopping}
+          aria-label="Stop ${name}"
+          @click=${() => this.emit('app-stop', { app: this.app, container: c })}
+        >
+          ${stopping ? 'Stopping…' : 'Stop'}
+        </button>
+      </div>`;
+  }
+
+  override render() {
+    const { image } = this.app;
+    const c = this.container;
+    const typeLabel = image.type ? TYPE_LABEL[image.type] : null;
+    const action = this.action;
+    const status = action?.kind === 'starting' ? 'starting' : (c?.status ?? '');
+    return html`<article aria-labelledby="name">
+      <header>
+        ${this.renderIcon()}
+        <div class="title">
+          <h2 id="name">${image.ui_name || image.name}</h2>
+          <div class="badges">
+            ${typeLabel ? html`<span class="badge info">${typeLabel}</span>` : null}
+            <hub-status-badge status=${status}></hub-status-badge>
+          </div>
+        </div>
+      </header>
+      ${image.description ? html`<p class="desc">${image.description}</p>` : null}
+      ${
+        image.available === false
+          ? html`<div class="alert warn">
+              This application's image is missing on the server. Ask an administrator to restore it.
+            </div>`
+          : null
+      }
+      ${
+        action?.kind === 'starting'
+          ? html`<hub-progress .value=${action.progress} label=${action.message}></hub-progress>`
+          : null
+      }
+      ${
+        this.formError || this.error
+          ? html`<div class="alert error" role="alert">${this.formError || this.error}</div>`
+          : null
+      }
+      ${c && !(action?.kind === 'starting') ? this.renderRunning(c) : this.renderStopped()}
+    </article>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hub-app-card': HubAppCard;
+  }
+}

@@ -1,0 +1,201 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { checkResolution, fitToWindow } from '../data/resolution';
+import type {
+  Configurable,
+  ConfigurableValues,
+  ResolutionConfigurable,
+  StartupDataConfigurable,
+} from '../data/types';
+import { theme } from '../styles/theme';
+
+const FIT = 'fit';
+const CUSTOM = 'custom';
+
+/** The form's answer: the values to send, or the first problem to show. */
+export type ConfigurablesResult = { values: ConfigurableValues } | { error: string };
+
+let nextId = 0;
+
+/**
+ * The launch options an image declares, as a form: a resolution (presets, "fit to window",
+ * or a custom size) and a startup file, the latter only when the grant's policy allows it.
+ * The card asks it for `result()` when the user presses Start.
+ */
+@customElement('hub-configurables')
+export class HubConfigurables extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: block;
+      }
+      .custom {
+        display: flex;
+        gap: 0.5rem;
+        align-items: flex-end;
+      }
+      .error {
+        color: var(--c-danger);
+        font-size: 0.875rem;
+        font-weight: 600;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) configurables: Configurable[] = [];
+  /** The grant allows a startup file (policy.allow_startup_data). */
+  @property({ type: Boolean }) allowStartupData = false;
+
+  @state() private choice = '';
+  @state() private custom = '';
+  @state() private startupPath = '';
+  @state() private viewport = { width: window.innerWidth, height: window.innerHeight };
+  @state() private customError: string | null = null;
+
+  private readonly uid = `cfg${++nextId}`;
+  private readonly onResize = () => {
+    this.viewport = { width: window.innerWidth, height: window.innerHeight };
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('resize', this.onResize);
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener('resize', this.onResize);
+    super.disconnectedCallback();
+  }
+
+  private get resolution(): ResolutionConfigurable | undefined {
+    return this.configurables.find((c): c is ResolutionConfigurable => c.name === 'resolution');
+  }
+
+  private get startup(): StartupDataConfigurable | undefined {
+    return this.configurables.find((c): c is StartupDataConfigurable => c.name === 'startupdata');
+  }
+
+  private get startupAllowed(): boolean {
+    return this.allowStartupData && this.configurables.some((c) => c.name === 'startupdata');
+  }
+
+  /** Whether there is anything to configure at all. */
+  get hasOptions(): boolean {
+    return Boolean(this.resolution) || this.startupAllowed;
+  }
+
+  private currentChoice(res: ResolutionConfigurable): string {
+    if (this.choice) return this.choice;
+    if (res.default && res.presets.includes(res.default)) return res.default;
+    return res.presets[0] ?? FIT;
+  }
+
+  /** The values to start with, or the first reason they cannot be used. */
+  result(): ConfigurablesResult {
+    const values: ConfigurableValues = {};
+    const res = this.resolution;
+    if (res) {
+      const choice = this.currentChoice(res);
+      if (choice === FIT) values.resolution = fitToWindow(this.viewport, res);
+      else if (choice === CUSTOM) {
+        const problem = checkResolution(this.custom, res);
+        this.customError = problem;
+        if (problem) return { error: `Screen size: ${problem}.` };
+        values.resolution = this.custom.trim().toLowerCase().replace(/\s+/g, '');
+      } else values.resolution = choice;
+    }
+    if (this.startupAllowed && this.startupPath.trim()) {
+      const path = this.startupPath.trim();
+      if (!path.startsWith('/'))
+        return { error: 'Startup file: give an absolute path, for example /workspace/data.csv.' };
+      values.startupdata = path;
+    }
+    return { values };
+  }
+
+  private renderResolution(res: ResolutionConfigurable) {
+    const choice = this.currentChoice(res);
+    const fit = fitToWindow(this.viewport, res);
+    const limits =
+      res.min_width || res.max_width
+        ? `From ${res.min_width ?? '?'}x${res.min_height ?? '?'} to ${res.max_width ?? '?'}x${res.max_height ?? '?'}.`
+        : '';
+    return html`<div class="field">
+        <label for="${this.uid}-res">Screen size</label>
+        <select
+          id="${this.uid}-res"
+          name="resolution"
+          @change=${(e: Event) => {
+            this.choice = (e.target as HTMLSelectElement).value;
+            this.customError = null;
+          }}
+        >
+          ${res.presets.map(
+            (p) => html`<option value=${p} ?selected=${choice === p}>${p}</option>`,
+          )}
+          <option value=${FIT} ?selected=${choice === FIT}>Fit to window (${fit})</option>
+          <option value=${CUSTOM} ?selected=${choice === CUSTOM}>Custom size…</option>
+        </select>
+      </div>
+      ${
+        choice === CUSTOM
+          ? html`<div class="field">
+              <label for="${this.uid}-custom">Custom size (width x height)</label>
+              <input
+                id="${this.uid}-custom"
+                name="custom-resolution"
+                type="text"
+                inputmode="numeric"
+                placeholder="1600x900"
+                autocomplete="off"
+                .value=${this.custom}
+                aria-invalid=${this.customError ? 'true' : 'false'}
+                aria-describedby="${this.uid}-custom-hint"
+                @input=${(e: Event) => {
+                  this.custom = (e.target as HTMLInputElement).value;
+                  this.customError = null;
+                }}
+              />
+              <span id="${this.uid}-custom-hint" class=${this.customError ? 'error' : 'hint'}
+                >${this.customError ?? limits}</span
+              >
+            </div>`
+          : null
+      }`;
+  }
+
+  override render() {
+    const res = this.resolution;
+    return html`${res ? this.renderResolution(res) : null}
+    ${
+      this.startupAllowed
+        ? html`<div class="field">
+            <label for="${this.uid}-startup">Startup file (optional)</label>
+            <input
+              id="${this.uid}-startup"
+              name="startupdata"
+              type="text"
+              autocomplete="off"
+              placeholder="/workspace/data.csv"
+              maxlength=${this.startup?.max_length ?? 1024}
+              aria-describedby="${this.uid}-startup-hint"
+              .value=${this.startupPath}
+              @input=${(e: Event) => (this.startupPath = (e.target as HTMLInputElement).value)}
+            />
+            <span id="${this.uid}-startup-hint" class="hint"
+              >${
+                this.startup?.description ?? 'Absolute path of a file the app opens when it starts.'
+              }</span
+            >
+          </div>`
+        : null
+    }`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hub-configurables': HubConfigurables;
+  }
+}

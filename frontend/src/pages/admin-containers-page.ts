@@ -1,0 +1,163 @@
+import { LitElement, html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import '../components/error-state';
+import '../components/loading-state';
+import '../components/notice-banner';
+import '../components/status-badge';
+import { listAllContainers, stopAnyContainer } from '../data/admin';
+import { ApiError, messageOf } from '../data/api';
+import { formatAgo } from '../data/time';
+import type { AdminContainer } from '../data/types';
+import { confirmAction, showLogs } from '../dialogs/open';
+import { pageStyles } from '../styles/page';
+import { theme } from '../styles/theme';
+
+const POLL_MS = 10000;
+
+/** Every user's containers, refreshed every few seconds, with Stop and Logs. */
+@customElement('hub-admin-containers-page')
+export class HubAdminContainersPage extends LitElement {
+  static override styles = [theme, pageStyles];
+
+  @state() private containers: AdminContainer[] | null = null;
+  @state() private loadError = '';
+  @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
+  @state() private busy = '';
+  private timer: number | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+    this.timer = window.setInterval(() => {
+      if (document.visibilityState === 'visible') void this.load();
+    }, POLL_MS);
+  }
+
+  override disconnectedCallback(): void {
+    window.clearInterval(this.timer);
+    super.disconnectedCallback();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.containers = await listAllContainers();
+      this.loadError = '';
+    } catch (err) {
+      this.loadError = messageOf(err);
+    }
+  }
+
+  private async stop(c: AdminContainer): Promise<void> {
+    const ok = await confirmAction({
+      title: `Stop ${c.user}'s ${c.image}?`,
+      message: `The container is removed; ${c.user} loses anything not saved in it.`,
+      confirmLabel: 'Stop',
+      danger: true,
+    });
+    if (!ok) return;
+    this.busy = c.url_id;
+    this.notice = null;
+    try {
+      await stopAnyContainer(c.url_id);
+      this.notice = { tone: 'ok', text: `Stopped ${c.user}'s ${c.image}.` };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404)
+        this.notice = { tone: 'ok', text: 'That container was already gone.' };
+      else this.notice = { tone: 'error', text: `Could not stop it: ${messageOf(err)}` };
+    } finally {
+      this.busy = '';
+      await this.load();
+    }
+  }
+
+  private renderTable(list: AdminContainer[]) {
+    if (!list.length) return html`<p class="muted">No container is running.</p>`;
+    return html`<div class="table-wrap">
+      <table class="stack">
+        <caption class="sr-only">
+          Containers of every user
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Image</th>
+            <th scope="col">Status</th>
+            <th scope="col">Started</th>
+            <th scope="col">Last activity</th>
+            <th scope="col">URL id</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${list.map(
+            (c) =>
+              html`<tr data-url-id=${c.url_id}>
+                <th data-label="User" scope="row">${c.user}</th>
+                <td data-label="Image" class="mono">${c.image}</td>
+                <td data-label="Status">
+                  <hub-status-badge status=${c.status}></hub-status-badge>
+                </td>
+                <td data-label="Started" class="nowrap">${formatAgo(c.started_at)}</td>
+                <td data-label="Last activity" class="nowrap">${formatAgo(c.last_activity)}</td>
+                <td data-label="URL id" class="mono" title=${c.url_id}>${c.url_id.slice(0, 8)}…</td>
+                <td data-label="Actions" class="actions">
+                  <button
+                    class="btn small"
+                    type="button"
+                    aria-label="Logs of ${c.user}'s ${c.image}"
+                    @click=${() => showLogs(c.url_id, `${c.user} · ${c.image}`)}
+                  >
+                    Logs
+                  </button>
+                  <button
+                    class="btn small danger"
+                    type="button"
+                    ?disabled=${this.busy !== ''}
+                    aria-label="Stop ${c.user}'s ${c.image}"
+                    @click=${() => this.stop(c)}
+                  >
+                    ${this.busy === c.url_id ? 'Stopping…' : 'Stop'}
+                  </button>
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
+
+  override render() {
+    let body;
+    if (this.loadError && !this.containers)
+      body = html`<hub-error
+        heading="Could not load the containers"
+        .message=${this.loadError}
+        @retry=${this.load}
+      ></hub-error>`;
+    else if (!this.containers) body = html`<hub-loading label="Loading containers…"></hub-loading>`;
+    else body = this.renderTable(this.containers);
+    return html`<div class="head">
+        <h1>Running containers</h1>
+        <button class="btn small" type="button" @click=${this.load}>Refresh</button>
+      </div>
+      ${
+        this.notice
+          ? html`<hub-notice .tone=${this.notice.tone} .text=${this.notice.text}></hub-notice>`
+          : null
+      }
+      ${
+        this.loadError && this.containers
+          ? html`<div class="alert warn" role="status">
+              The list may be out of date: ${this.loadError}
+            </div>`
+          : null
+      }
+      ${body}`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hub-admin-containers-page': HubAdminContainersPage;
+  }
+}

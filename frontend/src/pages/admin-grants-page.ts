@@ -1,0 +1,284 @@
+import { LitElement, html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import '../components/error-state';
+import '../components/loading-state';
+import '../components/notice-banner';
+import { createGrant, deleteGrant, listGrants, listImages, listUsers } from '../data/admin';
+import { messageOf } from '../data/api';
+import { policyFromForm, type PolicyForm, EMPTY_POLICY_FORM } from '../data/policy';
+import type { AdminUser, Grant, Policy, RegisteredImage } from '../data/types';
+import { confirmAction } from '../dialogs/open';
+import { pageStyles } from '../styles/page';
+import { theme } from '../styles/theme';
+
+function describePolicy(p: Policy): string[] {
+  const parts: string[] = [];
+  parts.push(p.allow_home ? 'home folder' : 'no home folder');
+  if (p.volume_source)
+    parts.push(
+      `${p.volume_source} → ${p.volume_target ?? '?'} (${p.volume_mode === 'ro' ? 'read-only' : 'read-write'})`,
+    );
+  if (p.allow_startup_data) parts.push('startup file');
+  if (p.app_license) parts.push('license set');
+  if (p.memory_limit) parts.push(`memory ${p.memory_limit}`);
+  if (p.cpu_limit) parts.push(`${p.cpu_limit} CPU`);
+  if (p.pids_limit) parts.push(`${p.pids_limit} processes`);
+  return parts;
+}
+
+/**
+ * Grants per user: which images a user may start, and how (the policy: home folder, an extra
+ * volume, startup data, license, resource limits). Pick a user, see their grants, add one.
+ */
+@customElement('hub-admin-grants-page')
+export class HubAdminGrantsPage extends LitElement {
+  static override styles = [theme, pageStyles];
+
+  @state() private users: AdminUser[] | null = null;
+  @state() private images: RegisteredImage[] | null = null;
+  @state() private grants: Grant[] | null = null;
+  @state() private loadError = '';
+  @state() private user = new URLSearchParams(location.search).get('user') ?? '';
+  @state() private image = '';
+  @state() private form: PolicyForm = { ...EMPTY_POLICY_FORM };
+  @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
+  @state() private busy = false;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    this.loadError = '';
+    try {
+      const [users, images, grants] = await Promise.all([listUsers(), listImages(), listGrants()]);
+      this.users = users;
+      this.images = images;
+      this.grants = grants;
+      if (!this.user || !users.some((u) => u.name === this.user)) this.user = users[0]?.name ?? '';
+      if (!this.image || !images.some((i) => i.image === this.image))
+        this.image = images[0]?.image ?? '';
+    } catch (err) {
+      this.loadError = messageOf(err);
+    }
+  }
+
+  private pickUser(name: string): void {
+    this.user = name;
+    this.notice = null;
+    history.replaceState(null, '', `?user=${encodeURIComponent(name)}`);
+  }
+
+  private set<K extends keyof PolicyForm>(key: K, value: PolicyForm[K]): void {
+    this.form = { ...this.form, [key]: value };
+  }
+
+  private async grant(e: Event): Promise<void> {
+    e.preventDefault();
+    this.notice = null;
+    if (!this.user || !this.image) {
+      this.notice = { tone: 'error', text: 'Pick a user and an image first.' };
+      return;
+    }
+    const policy = policyFromForm(this.form);
+    if ('error' in policy) {
+      this.notice = { tone: 'error', text: policy.error };
+      return;
+    }
+    this.busy = true;
+    try {
+      await createGrant({ user: this.user, image: this.image, policy: policy.policy });
+      this.notice = { tone: 'ok', text: `${this.user} can now start ${this.image}.` };
+      this.form = { ...EMPTY_POLICY_FORM };
+    } catch (err) {
+      this.notice = { tone: 'error', text: `Could not grant: ${messageOf(err)}` };
+    } finally {
+      this.busy = false;
+      await this.load();
+    }
+  }
+
+  private async revoke(g: Grant): Promise<void> {
+    const ok = await confirmAction({
+      title: `Revoke ${g.image} from ${g.user}?`,
+      message: `${g.user} can no longer start ${g.image}. A running container of this grant keeps running until stopped.`,
+      confirmLabel: 'Revoke',
+      danger: true,
+    });
+    if (!ok) return;
+    this.busy = true;
+    this.notice = null;
+    try {
+      await deleteGrant(g.mapping_id);
+      this.notice = { tone: 'ok', text: `Revoked ${g.image} from ${g.user}.` };
+    } catch (err) {
+      this.notice = { tone: 'error', text: `Could not revoke: ${messageOf(err)}` };
+    } finally {
+      this.busy = false;
+      await this.load();
+    }
+  }
+
+  private renderGrants(grants: Grant[]) {
+    const mine = grants.filter((g) => g.user === this.user);
+    if (!mine.length) return html`<p class="muted">${this.user} has no application yet.</p>`;
+    return html`<div class="table-wrap">
+      <table class="stack">
+        <caption class="sr-only">
+          Grants of ${this.user}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Image</th>
+            <th scope="col">Policy</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${mine.map(
+            (g) =>
+              html`<tr data-mapping-id=${g.mapping_id}>
+                <th data-label="Image" scope="row" class="mono">${g.image}</th>
+                <td data-label="Policy">${describePolicy(g.policy).join(' · ')}</td>
+                <td data-label="Actions" class="actions">
+                  <button
+                    class="btn small danger"
+                    type="button"
+                    ?disabled=${this.busy}
+                    aria-label="Revoke ${g.image}"
+                    @click=${() => this.revoke(g)}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
+
+  private text(id: string, label: string, key: keyof PolicyForm, placeholder = '', hint = '') {
+    return html`<div class="field">
+      <label for=${id}>${label}</label>
+      <input
+        id=${id}
+        type="text"
+        autocomplete="off"
+        spellcheck="false"
+        placeholder=${placeholder}
+        .value=${String(this.form[key])}
+        @input=${(e: Event) => this.set(key, (e.target as HTMLInputElement).value as never)}
+      />
+      ${hint ? html`<span class="hint">${hint}</span>` : null}
+    </div>`;
+  }
+
+  private check(label: string, key: 'allow_home' | 'read_only' | 'allow_startup_data') {
+    return html`<label class="check">
+      <input
+        type="checkbox"
+        .checked=${this.form[key]}
+        @change=${(e: Event) => this.set(key, (e.target as HTMLInputElement).checked)}
+      />
+      ${label}
+    </label>`;
+  }
+
+  private renderForm(images: RegisteredImage[]) {
+    if (!images.length)
+      return html`<p class="muted">
+        Register an image first, on the <a href="/hub/admin/images">Images</a> page.
+      </p>`;
+    return html`<form class="card" @submit=${this.grant} aria-labelledby="add">
+      <div class="form-grid">
+        <div class="field wide" style="max-width:40rem">
+          <label for="g-image">Image</label>
+          <select
+            id="g-image"
+            @change=${(e: Event) => (this.image = (e.target as HTMLSelectElement).value)}
+          >
+            ${images.map(
+              (i) =>
+                html`<option value=${i.image} ?selected=${i.image === this.image}>
+                  ${i.ui_name ? `${i.ui_name} (${i.image})` : i.image}
+                </option>`,
+            )}
+          </select>
+        </div>
+      </div>
+      <fieldset class="card" style="margin-bottom:1rem">
+        <legend>Files</legend>
+        ${this.check('Mount the user’s home folder (their workspace)', 'allow_home')}
+        ${this.check('Allow a startup file', 'allow_startup_data')}
+        <div class="form-grid">
+          ${this.text('g-vsrc', 'Extra volume: host folder', 'volume_source', '/srv/data/shared')}
+          ${this.text('g-vtgt', 'Mounted at', 'volume_target', '/data')}
+        </div>
+        ${this.check('Extra volume is read-only', 'read_only')}
+      </fieldset>
+      <div class="form-grid">
+        ${this.text('g-lic', 'App license', 'app_license', '', 'Passed as APP_LICENSE; leave empty for none.')}
+        ${this.text('g-mem', 'Memory limit', 'memory_limit', '2g', 'Docker syntax: 512m, 2g. Empty: hub default.')}
+        ${this.text('g-cpu', 'CPU limit (cores)', 'cpu_limit', '1', 'Empty: hub default.')}
+        ${this.text('g-pids', 'Process limit', 'pids_limit', '512', 'Empty: hub default.')}
+      </div>
+      <div class="form-actions">
+        <button class="btn primary" type="submit" ?disabled=${this.busy}>
+          Grant to ${this.user}
+        </button>
+      </div>
+    </form>`;
+  }
+
+  override render() {
+    if (this.loadError && !this.users)
+      return html`<div class="head"><h1>Grants</h1></div>
+        <hub-error
+          heading="Could not load grants"
+          .message=${this.loadError}
+          @retry=${this.load}
+        ></hub-error>`;
+    if (!this.users || !this.images || !this.grants)
+      return html`<div class="head"><h1>Grants</h1></div>
+        <hub-loading label="Loading grants…"></hub-loading>`;
+    if (!this.users.length)
+      return html`<div class="head"><h1>Grants</h1></div>
+        <p>Create a user first.</p>`;
+    return html`<div class="head">
+        <h1>Grants</h1>
+        <div class="field" style="margin:0;min-width:14rem">
+          <label for="g-user">User</label>
+          <select
+            id="g-user"
+            @change=${(e: Event) => this.pickUser((e.target as HTMLSelectElement).value)}
+          >
+            ${this.users.map(
+              (u) =>
+                html`<option value=${u.name} ?selected=${u.name === this.user}>${u.name}</option>`,
+            )}
+          </select>
+        </div>
+      </div>
+      ${
+        this.notice
+          ? html`<hub-notice .tone=${this.notice.tone} .text=${this.notice.text}></hub-notice>`
+          : null
+      }
+      <section aria-labelledby="cur">
+        <h2 id="cur">Applications of ${this.user}</h2>
+        ${this.renderGrants(this.grants)}
+      </section>
+      <section>
+        <h2 id="add">Grant an application to ${this.user}</h2>
+        ${this.renderForm(this.images)}
+      </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hub-admin-grants-page': HubAdminGrantsPage;
+  }
+}

@@ -1,0 +1,265 @@
+import { LitElement, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { ifDefined } from 'lit/directives/if-defined.js';
+import '../components/error-state';
+import '../components/loading-state';
+import '../components/notice-banner';
+import { createUser, deleteUser, listUsers, updateUser } from '../data/admin';
+import { messageOf } from '../data/api';
+import { formatAgo, formatDateTime } from '../data/time';
+import type { AdminUser, Me } from '../data/types';
+import { askPassword, confirmAction } from '../dialogs/open';
+import { pageStyles } from '../styles/page';
+import { theme } from '../styles/theme';
+
+/** Users: create, disable or enable, make or remove admin, reset password, delete. */
+@customElement('hub-admin-users-page')
+export class HubAdminUsersPage extends LitElement {
+  static override styles = [theme, pageStyles];
+
+  /** The admin using the page: they may not demote, disable or delete themselves. */
+  @property({ attribute: false }) me: Me | null = null;
+
+  @state() private users: AdminUser[] | null = null;
+  @state() private loadError = '';
+  @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
+  @state() private busy = '';
+  @state() private newName = '';
+  @state() private newPassword = '';
+  @state() private newAdmin = false;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    this.loadError = '';
+    try {
+      this.users = await listUsers();
+    } catch (err) {
+      this.loadError = messageOf(err);
+    }
+  }
+
+  /** Runs one action, reports its outcome in the notice, and reloads the list. */
+  private async run(key: string, action: () => Promise<string>): Promise<void> {
+    this.busy = key;
+    this.notice = null;
+    try {
+      this.notice = { tone: 'ok', text: await action() };
+    } catch (err) {
+      this.notice = { tone: 'error', text: messageOf(err) };
+    } finally {
+      this.busy = '';
+      await this.load();
+    }
+  }
+
+  private async create(e: Event): Promise<void> {
+    e.preventDefault();
+    const name = this.newName.trim();
+    if (!name) {
+      this.notice = { tone: 'error', text: 'Type a user name for the new user.' };
+      return;
+    }
+    await this.run('create', async () => {
+      const made = await createUser({
+        name,
+        admin: this.newAdmin,
+        ...(this.newPassword ? { password: this.newPassword } : {}),
+      });
+      this.newName = '';
+      this.newPassword = '';
+      this.newAdmin = false;
+      return made.password
+        ? `Created ${made.name}. Their generated password is: ${made.password} (shown only now).`
+        : `Created ${made.name ?? name}.`;
+    });
+  }
+
+  private async resetPassword(u: AdminUser): Promise<void> {
+    const password = await askPassword(u.name);
+    if (password === null) return;
+    await this.run(`pw:${u.name}`, async () => {
+      await updateUser(u.name, { password });
+      return `Set a new password for ${u.name}.`;
+    });
+  }
+
+  private async removeUser(u: AdminUser): Promise<void> {
+    const ok = await confirmAction({
+      title: `Delete ${u.name}?`,
+      message: `${u.name} loses access and their running apps are stopped. This cannot be undone.`,
+      confirmLabel: 'Delete user',
+      danger: true,
+    });
+    if (!ok) return;
+    await this.run(`del:${u.name}`, async () => {
+      await deleteUser(u.name);
+      return `Deleted ${u.name}.`;
+    });
+  }
+
+  private renderRow(u: AdminUser) {
+    const self = this.me?.name === u.name;
+    const busy = this.busy !== '';
+    return html`<tr data-user=${u.name}>
+      <th data-label="Name" scope="row">
+        ${u.name}${self ? html` <span class="muted">(you)</span>` : null}
+      </th>
+      <td data-label="Status">
+        ${u.admin ? html`<span class="badge info">Admin</span>` : null}
+        ${
+          u.disabled
+            ? html`<span class="badge bad">Disabled</span>`
+            : html`<span class="badge ok">Active</span>`
+        }
+      </td>
+      <td data-label="Created" class="nowrap">${formatDateTime(u.created_at)}</td>
+      <td data-label="Last login" class="nowrap">
+        ${u.last_login_at ? formatAgo(u.last_login_at) : 'never'}
+      </td>
+      <td data-label="Actions" class="actions">
+        <button
+          class="btn small"
+          type="button"
+          ?disabled=${busy || self}
+          title=${ifDefined(self ? 'You cannot change your own admin role' : undefined)}
+          @click=${() =>
+            this.run(`admin:${u.name}`, async () => {
+              await updateUser(u.name, { admin: !u.admin });
+              return u.admin ? `${u.name} is no longer an admin.` : `${u.name} is now an admin.`;
+            })}
+        >
+          ${u.admin ? 'Remove admin' : 'Make admin'}
+        </button>
+        <button
+          class="btn small"
+          type="button"
+          ?disabled=${busy || self}
+          @click=${() =>
+            this.run(`dis:${u.name}`, async () => {
+              await updateUser(u.name, { disabled: !u.disabled });
+              return u.disabled
+                ? `Enabled ${u.name}.`
+                : `Disabled ${u.name}: they can no longer log in.`;
+            })}
+        >
+          ${u.disabled ? 'Enable' : 'Disable'}
+        </button>
+        <button
+          class="btn small"
+          type="button"
+          ?disabled=${busy}
+          @click=${() => this.resetPassword(u)}
+        >
+          Reset password
+        </button>
+        <button
+          class="btn small danger"
+          type="button"
+          ?disabled=${busy || self}
+          aria-label="Delete ${u.name}"
+          @click=${() => this.removeUser(u)}
+        >
+          Delete
+        </button>
+      </td>
+    </tr>`;
+  }
+
+  private renderList(users: AdminUser[]) {
+    return html`<div class="table-wrap">
+      <table class="stack">
+        <caption class="sr-only">
+          Users
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last login</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${users.map((u) => this.renderRow(u))}
+        </tbody>
+      </table>
+    </div>`;
+  }
+
+  override render() {
+    let list;
+    if (this.loadError && !this.users)
+      list = html`<hub-error
+        heading="Could not load the users"
+        .message=${this.loadError}
+        @retry=${this.load}
+      ></hub-error>`;
+    else if (!this.users) list = html`<hub-loading label="Loading users…"></hub-loading>`;
+    else list = this.renderList(this.users);
+    return html`<div class="head"><h1>Users</h1></div>
+      ${
+        this.notice
+          ? html`<hub-notice .tone=${this.notice.tone} .text=${this.notice.text}></hub-notice>`
+          : null
+      }
+      <section aria-labelledby="all-users">
+        <h2 id="all-users">All users</h2>
+        ${list}
+      </section>
+      <section aria-labelledby="new-user">
+        <h2 id="new-user">New user</h2>
+        <form class="card" @submit=${this.create}>
+          <div class="form-grid">
+            <div class="field">
+              <label for="nu-name">User name</label>
+              <input
+                id="nu-name"
+                type="text"
+                autocomplete="off"
+                autocapitalize="none"
+                spellcheck="false"
+                .value=${this.newName}
+                @input=${(e: Event) => (this.newName = (e.target as HTMLInputElement).value)}
+              />
+            </div>
+            <div class="field">
+              <label for="nu-pw">Password</label>
+              <input
+                id="nu-pw"
+                type="password"
+                autocomplete="new-password"
+                aria-describedby="nu-pw-hint"
+                .value=${this.newPassword}
+                @input=${(e: Event) => (this.newPassword = (e.target as HTMLInputElement).value)}
+              />
+              <span id="nu-pw-hint" class="hint">Leave empty to have the hub generate one.</span>
+            </div>
+          </div>
+          <label class="check">
+            <input
+              type="checkbox"
+              .checked=${this.newAdmin}
+              @change=${(e: Event) => (this.newAdmin = (e.target as HTMLInputElement).checked)}
+            />
+            Administrator
+          </label>
+          <div class="form-actions">
+            <button class="btn primary" type="submit" ?disabled=${this.busy !== ''}>
+              ${this.busy === 'create' ? 'Creating…' : 'Create user'}
+            </button>
+          </div>
+        </form>
+      </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hub-admin-users-page': HubAdminUsersPage;
+  }
+}

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import fs, { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium; playwright-core drives it directly, nothing is downloaded. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where screenshots land, for people (and CI) to look at after a run. */
+export const SCREENSHOT_DIR = path.resolve(__dirname, '../../test-artifacts/screenshots');
+
+/**
+ * Flags for a headless Chromium in a container: no sandbox (no user namespaces there), no GPU,
+ * and none of the background traffic (updates, sync, QUIC probes) that would reach for the
+ * internet from an offline test machine.
+ */
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Starts one browser; share it across a test file and close it in afterAll. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+}
+
+/** Viewports the portal must work at. */
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+/**
+ * A fresh context (own cookies, storage) with one page, so tests never share a session.
+ * Script errors and console errors (not failed loads) are collected on `errors` for assertions.
+ */
+export async function newPage(
+  browser: Browser,
+  opts: { baseURL?: string; viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    baseURL: opts.baseURL,
+    viewport: opts.viewport ?? VIEWPORTS.desktop,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    // Failed loads are the API's answers (a 401 probe of /api/v1/me before logging in):
+    // tests assert on what the page shows for them, not on Chromium's log line.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      errors.push(`console: ${msg.text()}`);
+  });
+  return { context, page, errors };
+}
+
+/**
+ * How wide the page's content is (CSS pixels, overflow included): equal to the viewport when
+ * nothing scrolls sideways. A string expression, so tests compile without the DOM library.
+ */
+export function pageWidth(page: Page): Promise<number> {
+  return page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+}
+
+/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9_.-]+/gi, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  return file;
+}
+
+const ROOT = path.resolve(__dirname, '../..');
+const FRONTEND = path.join(ROOT, 'frontend');
+const DIST_INDEX = path.join(FRONTEND, 'dist', 'index.html');
+
+/** Newest modification time of the portal's sources (src, index.html, configs). */
+function newestSource(dir = FRONTEND): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    const mtime = entry.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs;
+    newest = Math.max(newest, mtime);
+  }
+  return newest;
+}
+
+function distIsFresh(): boolean {
+  return fs.existsSync(DIST_INDEX) && fs.statSync(DIST_INDEX).mtimeMs >= newestSource();
+}
+
+/**
+ * Builds frontend/dist (the hub serves it) unless it is newer than every source file. Test files
+ * run in parallel workers, so a lock directory makes one build while the others wait for it.
+ */
+export async function ensureFrontendBuilt(): Promise<void> {
+  if (distIsFresh()) return;
+  const lock = path.join(os.tmpdir(), 'hub-frontend-build.lock');
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // Another worker is building; a lock older than 5 minutes is a crashed build's leftover.
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    if (distIsFresh()) return;
+    execFileSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        'frontend/vite.config.ts',
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: ROOT, stdio: 'pipe', timeout: 180_000 },
+    );
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
