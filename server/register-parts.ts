@@ -3,3 +3,4 @@
  * catalogue, then spawner (which needs the catalogue and the proxy's routes), then proxy.
  */
 import './catalog/part';
+import './proxy/part';

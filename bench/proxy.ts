@@ -1,0 +1,634 @@
+/**
+ * Proxy benchmark: requests/s and p50/p99 latency through the hub's proxy, directly to the
+ * container, and through configurable-http-proxy (JupyterHub's proxy), in the same run, for
+ * small responses, a 1 MiB body and WebSocket messages.
+ *
+ *   node -r @swc-node/register bench/proxy.ts            the comparison table
+ *   node -r @swc-node/register bench/proxy.ts --engines  http-proxy vs http-proxy-3 (leaks, speed)
+ *
+ * Each proxy runs in its own process and the load generator in this one, so they do not share
+ * an event loop. configurable-http-proxy is installed into /tmp/chp on first use (never into
+ * the project). The backend is the static C echo server (test/fixtures/echo-server), fast enough
+ * not to be the bottleneck. Loopback and container addresses only. Targets run in rotating
+ * order over several rounds (median reported), because the machine is shared; the proxy's CPU
+ * time per request is printed too, as it depends far less on load from elsewhere. A
+ * "raw http-proxy-3" row (the library alone) shows what the hub's own work costs.
+ */
+import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import type { EngineName } from '../server/proxy/engine';
+
+const CHP_DIR = '/tmp/chp';
+const CHP_BIN = path.join(
+  CHP_DIR,
+  'node_modules',
+  'configurable-http-proxy',
+  'bin',
+  'configurable-http-proxy',
+);
+const URL_ID = '0123456789abcdef0123456789abcdef';
+const PREFIX = `/user/bench/containers/${URL_ID}/`;
+const COOKIE = 'hub-session=bench';
+
+// ---------------------------------------------------------------- load generators
+
+/** Result of one load run. */
+export interface LoadResult {
+  count: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  /** Body bytes received per second. */
+  bytesPerSecond: number;
+  errors: number;
+  /** CPU time the proxy process spent per request or message, µs (NaN for direct). */
+  cpuPerOp?: number;
+}
+
+interface LoadOptions {
+  host: string;
+  port: number;
+  path: string;
+  headers?: Record<string, string>;
+  connections: number;
+  durationMs: number;
+  maxCount: number;
+}
+
+function summarise(
+  latencies: number[],
+  elapsedMs: number,
+  bytes: number,
+  errors: number,
+): LoadResult {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q: number) =>
+    sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+  return {
+    count: sorted.length,
+    perSecond: (sorted.length * 1000) / elapsedMs,
+    p50: at(0.5),
+    p99: at(0.99),
+    bytesPerSecond: (bytes * 1000) / elapsedMs,
+    errors,
+  };
+}
+
+/**
+ * HTTP/1.1 keep-alive load: `connections` sockets, each sending the next request when the
+ * previous answer is complete, until the duration or the request budget is spent. Raw sockets
+ * with a minimal response parser, so the generator costs far less than the proxies it measures.
+ */
+export function httpLoad(o: LoadOptions): Promise<LoadResult> {
+  const extra = Object.entries(o.headers ?? {})
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  const request = Buffer.from(
+    `GET ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\n${extra}\r\n`,
+  );
+  const latencies: number[] = [];
+  let issued = 0;
+  let bytes = 0;
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + o.durationMs;
+  const more = () => issued < o.maxCount && performance.now() < deadline;
+
+  const connection = () =>
+    new Promise<void>((resolve) => {
+      const socket = net.connect({ host: o.host, port: o.port });
+      socket.setNoDelay(true);
+      let head: Buffer = Buffer.alloc(0);
+      let bodyLeft = -1;
+      let sentAt = 0;
+      const send = () => {
+        if (!more()) {
+          socket.end();
+          return resolve();
+        }
+        issued++;
+        sentAt = performance.now();
+        socket.write(request);
+      };
+      const complete = () => {
+        latencies.push(performance.now() - sentAt);
+        bodyLeft = -1;
+        head = Buffer.alloc(0);
+        send();
+      };
+      socket.on('connect', send);
+      socket.on('error', () => {
+        errors++;
+        resolve();
+      });
+      socket.on('close', () => resolve());
+      socket.on('data', (chunk: Buffer) => {
+        let data = chunk;
+        while (data.length) {
+          if (bodyLeft < 0) {
+            head = head.length ? Buffer.concat([head, data]) : data;
+            const end = head.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            const text = head.subarray(0, end).toString('latin1');
+            if (!text.startsWith('HTTP/1.1 200')) errors++;
+            const m = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+            if (!m) throw new Error(`the benchmark needs Content-Length answers, got:\n${text}`);
+            bodyLeft = Number(m[1]);
+            data = head.subarray(end + 4);
+            head = Buffer.alloc(0);
+          }
+          const take = Math.min(bodyLeft, data.length);
+          bodyLeft -= take;
+          bytes += take;
+          data = data.subarray(take);
+          if (bodyLeft === 0) complete();
+        }
+      });
+    });
+
+  return Promise.all(Array.from({ length: o.connections }, connection)).then(() =>
+    summarise(latencies, performance.now() - start, bytes, errors),
+  );
+}
+
+/** WebSocket load: each connection sends a message and waits for its echo, then the next. */
+export function wsLoad(o: LoadOptions & { size: number }): Promise<LoadResult> {
+  const message = Buffer.alloc(o.size, 'm');
+  const latencies: number[] = [];
+  let issued = 0;
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + o.durationMs;
+  const connection = () =>
+    new Promise<void>((resolve) => {
+      const ws = new WebSocket(`ws://${o.host}:${o.port}${o.path}`, {
+        headers: o.headers,
+        perMessageDeflate: false,
+      });
+      let sentAt = 0;
+      const send = () => {
+        if (issued >= o.maxCount || performance.now() >= deadline) return ws.close();
+        issued++;
+        sentAt = performance.now();
+        ws.send(message);
+      };
+      ws.on('open', send);
+      ws.on('message', () => {
+        latencies.push(performance.now() - sentAt);
+        send();
+      });
+      ws.on('error', () => errors++);
+      ws.on('close', () => resolve());
+    });
+  return Promise.all(Array.from({ length: o.connections }, connection)).then(() =>
+    summarise(latencies, performance.now() - start, latencies.length * o.size, errors),
+  );
+}
+
+// ---------------------------------------------------------------- the proxies under test
+
+interface Endpoint {
+  name: string;
+  /** The proxy's process, for its CPU time (none for the direct path). */
+  pid?: number;
+  host: string;
+  port: number;
+  headers: Record<string, string>;
+  /** Child-process stats: open file descriptors (the hub proxy only). */
+  fds?: () => Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Runs the hub's proxy (or a bare library proxy with `raw`) in a child process. */
+async function startHubProxy(target: string, engine?: EngineName, raw = false): Promise<Endpoint> {
+  const child = fork(__filename, [], {
+    execArgv: ['-r', '@swc-node/register'],
+    env: {
+      ...process.env,
+      BENCH_ROLE: 'proxy',
+      BENCH_TARGET: target,
+      BENCH_ENGINE: engine ?? '',
+      BENCH_RAW: raw ? '1' : '',
+      HUB_LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`bench proxy exited with ${code}`)));
+  });
+  const ask = <T>(what: string) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m: { answer: T }) => resolve(m.answer));
+      child.send({ ask: what });
+    });
+  const label = raw ? `raw ${engine}` : engine ? `hub (${engine})` : 'hub proxy';
+  return {
+    name: label,
+    host: '127.0.0.1',
+    port,
+    headers: { Cookie: COOKIE },
+    pid: child.pid,
+    fds: () => ask<number>('fds'),
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** The child side: an http server hosting the proxy the way the hub does. */
+async function proxyChild(): Promise<void> {
+  const target = process.env.BENCH_TARGET!;
+  const engineName = (process.env.BENCH_ENGINE || undefined) as EngineName | undefined;
+  let server: http.Server;
+  if (process.env.BENCH_RAW) {
+    // The library alone, as configurable-http-proxy uses it: no hub-side socket hygiene.
+    const { createEngine } = await import('../server/proxy/engine');
+    const engine = createEngine(engineName);
+    const agent = new http.Agent({ keepAlive: true });
+    const url = new URL(target);
+    engine.on('error', () => undefined);
+    server = http.createServer((req, res) =>
+      engine.web(req, res, { target: url, agent }, () => {
+        if (!res.headersSent) res.writeHead(503).end();
+      }),
+    );
+    server.on('upgrade', (req, socket, head) =>
+      engine.ws(req, socket, head, { target: url }, () => socket.destroy()),
+    );
+  } else {
+    const { Registry } = await import('prom-client');
+    const { createUserProxy } = await import('../server/proxy/proxy');
+    const { RouteStore } = await import('../server/proxy/route-store');
+    const { logger } = await import('../server/log');
+    const routes = new RouteStore();
+    routes.set({ urlId: URL_ID, user: 'bench', target, containerId: 'bench', mappingId: 'bench' });
+    const proxy = createUserProxy({
+      routes,
+      identify: async (req) =>
+        req.headers.cookie?.includes(COOKIE) ? { name: 'bench', admin: false } : null,
+      hubCookieNames: ['hub-session', 'hub-session.sig'],
+      timeoutSeconds: 60,
+      wsPingSeconds: 30,
+      registry: new Registry(),
+      loginPath: '/login',
+      log: logger('bench'),
+      engine: engineName,
+    });
+    server = http.createServer((req, res) => {
+      if (proxy.handles(req)) void proxy.handleRequest(req, res);
+      else res.writeHead(404).end();
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (proxy.handles(req)) void proxy.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+  }
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, '127.0.0.1', () =>
+    process.send!({ port: (server.address() as AddressInfo).port }),
+  );
+  process.on('message', (m: { ask: string }) => {
+    if (m.ask === 'fds') process.send!({ answer: readdirSync('/proc/self/fd').length });
+  });
+  process.on('SIGTERM', () => process.exit(0));
+  process.on('SIGINT', () => process.exit(0));
+}
+
+async function ensureChp(): Promise<void> {
+  if (existsSync(CHP_BIN)) return;
+  console.log('installing configurable-http-proxy into /tmp/chp (once)…');
+  await promisify(execFile)('npm', ['install', '--prefix', CHP_DIR, 'configurable-http-proxy'], {
+    timeout: 300_000,
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startChp(target: string): Promise<Endpoint> {
+  await ensureChp();
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const token = 'bench-token';
+  const child = spawn(
+    process.execPath,
+    [
+      CHP_BIN,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--api-ip',
+      '127.0.0.1',
+      '--api-port',
+      String(apiPort),
+      '--log-level',
+      'warn',
+    ],
+    { env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: token }, stdio: 'ignore' },
+  );
+  for (let i = 0; ; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${apiPort}/api/routes${PREFIX.slice(0, -1)}`, {
+        method: 'POST',
+        headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ target }),
+      });
+      if (res.status === 201) break;
+    } catch {
+      if (i > 100) throw new Error('configurable-http-proxy did not start');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: 'configurable-http-proxy',
+    host: '127.0.0.1',
+    port,
+    headers: {},
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
+}
+
+// ---------------------------------------------------------------- the runs
+
+/** One table row. */
+export interface BenchRow {
+  scenario: string;
+  target: string;
+  result: LoadResult;
+}
+
+/** Ratios against the targets of issue 7. */
+export interface BenchSummary {
+  rows: BenchRow[];
+  /** hub req/s ÷ CHP req/s, small responses (target ≥ 1.5). */
+  smallVsChp: number;
+  /** hub ÷ CHP, 1 MiB bodies. */
+  largeVsChp: number;
+  /** hub WebSocket msgs/s ÷ CHP (target ≥ 1.2). */
+  wsVsChp: number;
+  /** hub p50 − direct p50 at 8 connections, ms (target < 1). */
+  addedMedianMs: number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms; Linux /proc, 100 ticks/s. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Per-field median of several runs (each field on its own). */
+function median(results: LoadResult[]): LoadResult {
+  const mid = (f: (r: LoadResult) => number) => {
+    const v = results.map(f).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)];
+  };
+  return {
+    count: results.reduce((n, r) => n + r.count, 0),
+    perSecond: mid((r) => r.perSecond),
+    p50: mid((r) => r.p50),
+    p99: mid((r) => r.p99),
+    bytesPerSecond: mid((r) => r.bytesPerSecond),
+    cpuPerOp: mid((r) => r.cpuPerOp ?? NaN),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function printTable(rows: BenchRow[]): void {
+  const lines = [
+    ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'proxy CPU µs/op', 'errors'],
+  ];
+  for (const r of rows)
+    lines.push([
+      r.scenario,
+      r.target,
+      fmt(r.result.perSecond, 0),
+      fmt(r.result.p50, 3),
+      fmt(r.result.p99, 3),
+      fmt(r.result.bytesPerSecond / 1e6, 1),
+      fmt(r.result.cpuPerOp ?? NaN, 0),
+      String(r.result.errors),
+    ]);
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines)
+    console.log(l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+}
+
+/** Runs the comparison (needs Docker; starts and removes one echo container). */
+export async function runProxyBench(
+  opts: { durationMs?: number; connections?: number; rounds?: number } = {},
+): Promise<BenchSummary> {
+  const durationMs = opts.durationMs ?? 2000;
+  const rounds = opts.rounds ?? 5;
+  const connections = opts.connections ?? 8;
+  const { runEcho } = await import('../test/helpers/echo-image');
+  const echo = await runEcho();
+  const endpoints: Endpoint[] = [];
+  try {
+    endpoints.push({
+      name: 'direct',
+      host: echo.ip,
+      port: 8888,
+      headers: {},
+      stop: async () => undefined,
+    });
+    endpoints.push(await startHubProxy(echo.target));
+    // The library alone, no access check or hygiene: what the hub's own work costs on top.
+    endpoints.push(await startHubProxy(echo.target, 'http-proxy-3', true));
+    endpoints.push(await startChp(echo.target));
+    const scenarios = [
+      {
+        name: 'small',
+        run: (e: Endpoint, d: number) =>
+          httpLoad({ ...base(e), path: `${PREFIX}hello`, durationMs: d, maxCount: 2_000_000 }),
+      },
+      {
+        name: '1 MiB',
+        run: (e: Endpoint, d: number) =>
+          httpLoad({
+            ...base(e),
+            path: `${PREFIX}bytes/1048576`,
+            durationMs: d,
+            maxCount: 100_000,
+          }),
+      },
+      {
+        name: 'ws 64 B',
+        run: (e: Endpoint, d: number) =>
+          wsLoad({ ...base(e), path: `${PREFIX}ws`, size: 64, durationMs: d, maxCount: 2_000_000 }),
+      },
+    ];
+    function base(e: Endpoint) {
+      return { host: e.host, port: e.port, headers: e.headers, connections };
+    }
+    const rows: BenchRow[] = [];
+    for (const s of scenarios) {
+      for (const e of endpoints) await s.run(e, 500); // warm-up: JIT, connection pools
+      // Short runs in rotating order, several rounds, median per target: the machine is shared,
+      // and load from elsewhere must fall on every target alike.
+      const runs = new Map<string, LoadResult[]>();
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < endpoints.length; k++) {
+          const e = endpoints[(k + round) % endpoints.length];
+          const cpu0 = cpuMs(e.pid);
+          const result = await s.run(e, durationMs);
+          result.cpuPerOp = ((cpuMs(e.pid) - cpu0) * 1000) / result.count;
+          runs.set(e.name, [...(runs.get(e.name) ?? []), result]);
+        }
+      }
+      for (const e of endpoints) {
+        rows.push({
+          scenario: `${s.name} @${connections}`,
+          target: e.name,
+          result: median(runs.get(e.name)!),
+        });
+      }
+    }
+    printTable(rows);
+    const pick = (scenario: string, target: string) =>
+      rows.find((r) => r.scenario.startsWith(scenario) && r.target === target)!.result;
+    const summary: BenchSummary = {
+      rows,
+      smallVsChp:
+        pick('small', 'hub proxy').perSecond / pick('small', 'configurable-http-proxy').perSecond,
+      largeVsChp:
+        pick('1 MiB', 'hub proxy').perSecond / pick('1 MiB', 'configurable-http-proxy').perSecond,
+      wsVsChp: pick('ws', 'hub proxy').perSecond / pick('ws', 'configurable-http-proxy').perSecond,
+      addedMedianMs: pick('small', 'hub proxy').p50 - pick('small', 'direct').p50,
+    };
+    console.log(
+      `\nhub vs configurable-http-proxy: small ${fmt(summary.smallVsChp)}x (target ≥ 1.5), ` +
+        `1 MiB ${fmt(summary.largeVsChp)}x, WebSocket ${fmt(summary.wsVsChp)}x (target ≥ 1.2); ` +
+        `median added over direct at ${connections} connections: ${fmt(summary.addedMedianMs, 3)} ms (target < 1)`,
+    );
+    return summary;
+  } finally {
+    for (const e of endpoints) await e.stop();
+    await echo.stop();
+  }
+}
+
+/**
+ * http-proxy vs http-proxy-3, each bare (as configurable-http-proxy uses it) and inside the hub
+ * proxy: throughput on small responses, and open descriptors in the proxy process after a
+ * leak-prone soak (WebSockets hung up without a close frame, clients leaving mid-download,
+ * requests to an app that refuses connections).
+ */
+export async function runEngineComparison(): Promise<void> {
+  const { runEcho } = await import('../test/helpers/echo-image');
+  const echo = await runEcho();
+  const lines: string[][] = [
+    ['proxy', 'small req/s', 'p50 ms', 'CPU µs/req', 'fds before', 'fds after soak'],
+  ];
+  try {
+    // Two rounds in alternating order, so that load from elsewhere on the machine hits both.
+    const configs = (['http-proxy', 'http-proxy-3'] as const).flatMap((engine) =>
+      [true, false].map((raw) => ({ engine, raw })),
+    );
+    for (const { engine, raw } of [...configs, ...configs.reverse()]) {
+      {
+        const e = await startHubProxy(echo.target, engine, raw);
+        try {
+          const load = {
+            host: e.host,
+            port: e.port,
+            headers: e.headers,
+            connections: 8,
+            maxCount: 1_000_000,
+          };
+          await httpLoad({ ...load, path: `${PREFIX}hello`, durationMs: 500 });
+          const cpu0 = cpuMs(e.pid);
+          const speed = await httpLoad({ ...load, path: `${PREFIX}hello`, durationMs: 4000 });
+          const cpuPerReq = ((cpuMs(e.pid) - cpu0) * 1000) / speed.count;
+          const before = await e.fds!();
+          await soak(e);
+          await new Promise((r) => setTimeout(r, 3000)); // let graceful closes finish
+          lines.push([
+            e.name,
+            fmt(speed.perSecond, 0),
+            fmt(speed.p50, 3),
+            fmt(cpuPerReq, 0),
+            String(before),
+            String(await e.fds!()),
+          ]);
+        } finally {
+          await e.stop();
+        }
+      }
+    }
+  } finally {
+    await echo.stop();
+  }
+  for (const l of lines) console.log(l.map((c, i) => (i ? c.padStart(16) : c.padEnd(22))).join(''));
+}
+
+async function soak(e: Endpoint): Promise<void> {
+  const wsUrl = `ws://${e.host}:${e.port}${PREFIX}ws`;
+  const cycle = () =>
+    new Promise<void>((resolve) => {
+      const ws = new WebSocket(wsUrl, { headers: e.headers });
+      ws.on('open', () => ws.send('x'));
+      ws.on('message', () => ws.terminate());
+      ws.on('error', () => resolve());
+      ws.on('close', () => resolve());
+    });
+  const leaveMidDownload = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get(
+        {
+          host: e.host,
+          port: e.port,
+          path: `${PREFIX}bytes/${1 << 30}`,
+          headers: e.headers,
+          agent: false,
+        },
+        (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => resolve());
+    });
+  for (let batch = 0; batch < 40; batch++) await Promise.all(Array.from({ length: 50 }, cycle));
+  for (let batch = 0; batch < 4; batch++)
+    await Promise.all(Array.from({ length: 50 }, leaveMidDownload));
+}
+
+if (require.main === module) {
+  if (process.env.BENCH_ROLE === 'proxy') {
+    void proxyChild();
+  } else if (process.argv.includes('--engines')) {
+    runEngineComparison().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  } else {
+    runProxyBench().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  }
+}

@@ -1,0 +1,400 @@
+import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
+import { ServiceUnavailable, type HubError } from '../errors';
+import type { Logger } from '../log';
+import { createEngine, type EngineName, type ProxyEngine } from './engine';
+import { prepareForwardHeaders } from './forward-headers';
+import { createProxyMetrics } from './metrics';
+import { canonicalize, isProxyUrl, MalformedPath, matchProxyPath, type ProxyPath } from './path';
+import {
+  appNotRunning,
+  appTimeout,
+  isPageRequest,
+  malformedPath,
+  notFound,
+  rejectUpgrade,
+  type RestartOffer,
+  sendError,
+  sendLoginRedirect,
+  sendSlashRedirect,
+} from './responses';
+import type { Route, RouteStore } from './route-store';
+import { cookieNameSet, rewriteSetCookie } from './set-cookie';
+import { WsTunnels } from './ws-tunnels';
+
+/** Who is calling, as far as the proxy cares. */
+export interface ProxyIdentity {
+  name: string;
+  admin: boolean;
+}
+
+/** Everything the proxy needs from the hub. */
+export interface UserProxyOptions {
+  routes: RouteStore;
+  /** Resolves the caller from the raw request (session cookie or bearer token); null if none. */
+  identify: (req: IncomingMessage) => Promise<ProxyIdentity | null>;
+  /** The hub's cookies: removed before forwarding, and containers may not set them. */
+  hubCookieNames: readonly string[];
+  /** A proxied request whose app sends no response headers within this time gets 504. */
+  timeoutSeconds: number;
+  /** Idle WebSockets get a ping after this long. */
+  wsPingSeconds: number;
+  registry: Registry;
+  /** Where browsers without a session are sent, with `?next=<path>` (e.g. '/login'). */
+  loginPath: string;
+  log: Logger;
+  /** Trust X-Forwarded-* from a proxy in front of the hub (config `trust_proxy`). */
+  trustProxy?: boolean;
+  /** The portal page that starts an app again; the 503 page links to it with `?start=<mapping_id>`. */
+  launcherPath?: string;
+  /** Proxy implementation; see engine.ts for why the default was chosen. Benchmarks set it. */
+  engine?: EngineName;
+}
+
+/** The reverse proxy for `/user/<name>/containers/<url_id>/`, HTTP and WebSocket. */
+export interface UserProxy {
+  /** True for requests the proxy answers (path under `/user/`); the rest go to Koa. */
+  handles(req: IncomingMessage): boolean;
+  /** Answers one HTTP request; never rejects. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Answers one upgrade request (WebSocket); never rejects. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  /** Number of open WebSocket tunnels. */
+  readonly openWebSockets: number;
+  /** Drops open tunnels and idle upstream connections. */
+  close(): void;
+}
+
+/** Per-request state shared between the entry point and the library's events. */
+interface Forwarding {
+  route: Readonly<Route>;
+  prefix: string;
+  method: string;
+  timer: NodeJS.Timeout | null;
+  timedOut: boolean;
+  responded: boolean;
+  upgraded: boolean;
+  retried: boolean;
+  proxyReq: ClientRequest | null;
+}
+
+// Idle connections to apps are closed before the apps' own keep-alive timeouts (Node's default
+// is 5 s) would close them under us; a request that still hits a closed one is retried once.
+const UPSTREAM_IDLE_MS = 4000;
+
+export function createUserProxy(opts: UserProxyOptions): UserProxy {
+  const { routes, identify, log } = opts;
+  const hubCookies = cookieNameSet(opts.hubCookieNames);
+  const forwardOpts = { hubCookies, trustProxy: opts.trustProxy ?? false };
+  const launcherPath = opts.launcherPath ?? '/hub/launcher';
+  const timeoutMs = opts.timeoutSeconds * 1000;
+  const metrics = createProxyMetrics(opts.registry);
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxFreeSockets: 256,
+    timeout: UPSTREAM_IDLE_MS,
+    scheduling: 'lifo',
+  });
+  const engine: ProxyEngine = createEngine(opts.engine);
+  const forwarding = new WeakMap<IncomingMessage, Forwarding>();
+  const targets = new WeakMap<Readonly<Route>, URL>();
+  const tunnels = new WsTunnels(opts.wsPingSeconds * 1000, {
+    activity: (urlId, now) => routes.touch(urlId, now),
+    opened: () => metrics.websocketOpened(),
+    closed: (fromClient, toClient) => {
+      metrics.websocketClosed();
+      metrics.bytes(fromClient, toClient);
+    },
+  });
+
+  const targetOf = (route: Readonly<Route>): URL => {
+    let url = targets.get(route);
+    if (!url) {
+      url = new URL(route.target);
+      targets.set(route, url);
+    }
+    return url;
+  };
+
+  const offerOf = (route: Readonly<Route>): RestartOffer => ({
+    mappingId: route.mappingId,
+    startUrl: `${launcherPath}?start=${encodeURIComponent(route.mappingId)}`,
+  });
+
+  engine.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) => {
+    const f = forwarding.get(req);
+    if (!f) return;
+    f.proxyReq = proxyReq;
+    // The client left before the upstream request got its socket.
+    if (res.destroyed && !res.writableFinished) proxyReq.destroy();
+  });
+
+  engine.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
+    const f = forwarding.get(req);
+    if (!f) return;
+    f.responded = true;
+    if (f.timer) clearTimeout(f.timer);
+    const status = proxyRes.statusCode ?? 502;
+    if (status < 400) routes.touch(f.route.urlId);
+    const cookies = proxyRes.headers['set-cookie'];
+    if (cookies) proxyRes.headers['set-cookie'] = rewriteSetCookie(cookies, f.prefix, hubCookies);
+  });
+
+  engine.on('proxyReqWs', (proxyReq: ClientRequest, req: IncomingMessage, socket: Duplex) => {
+    const f = forwarding.get(req);
+    if (!f) return;
+    f.proxyReq = proxyReq;
+    armTimeout(f);
+    // The libraries keep an upstream connection alive when the client leaves mid-handshake.
+    socket.once('close', () => proxyReq.destroy());
+    // Registered before the library's own listener: the tunnel sees every byte.
+    proxyReq.once('upgrade', (_res: IncomingMessage, upstream: Socket) => {
+      f.upgraded = true;
+      f.responded = true;
+      if (f.timer) clearTimeout(f.timer);
+      metrics.request(101);
+      routes.touch(f.route.urlId);
+      tunnels.add(socket, upstream, f.route.urlId);
+    });
+    proxyReq.once('response', (res: IncomingMessage) => {
+      f.responded = true;
+      if (f.timer) clearTimeout(f.timer);
+      metrics.request(res.statusCode ?? 502);
+    });
+  });
+
+  // Errors reach the per-call callbacks; this listener only exists so that no library path can
+  // throw an 'error' event nobody listens to (http-proxy-3 emits socket errors here).
+  engine.on('error', (err: Error, _req: IncomingMessage, target: unknown) => {
+    log.debug({ err: err.message }, 'proxy socket error');
+    if (target && typeof (target as Duplex).destroy === 'function') (target as Duplex).destroy();
+  });
+
+  function armTimeout(f: Forwarding): void {
+    if (f.responded || f.timer) return;
+    f.timer = setTimeout(() => {
+      f.timedOut = true;
+      metrics.upstreamError('timeout');
+      log.warn(
+        { url_id: f.route.urlId, seconds: opts.timeoutSeconds },
+        'app did not answer in time',
+      );
+      // Destroying the upstream request makes the library call the error callback, which answers.
+      f.proxyReq?.destroy();
+    }, timeoutMs);
+  }
+
+  function upstreamErrorKind(err: NodeJS.ErrnoException, f: Forwarding | undefined): string {
+    if (f?.timedOut) return 'timeout';
+    if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH')
+      return 'refused';
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return 'reset';
+    return 'other';
+  }
+
+  function onWebError(err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse): void {
+    const f = forwarding.get(req);
+    if (f?.timer) {
+      clearTimeout(f.timer);
+      f.timer = null;
+    }
+    if (req.socket.destroyed) {
+      f?.proxyReq?.destroy();
+      return;
+    }
+    // A keep-alive connection the app closed just as we reused it: harmless to retry a GET.
+    if (
+      f &&
+      !f.retried &&
+      !f.timedOut &&
+      !res.headersSent &&
+      f.proxyReq?.reusedSocket &&
+      err.code === 'ECONNRESET' &&
+      (f.method === 'GET' || f.method === 'HEAD')
+    ) {
+      f.retried = true;
+      f.proxyReq = null;
+      armTimeout(f);
+      engine.web(req, res, { target: targetOf(f.route), agent }, onWebError);
+      return;
+    }
+    const kind = upstreamErrorKind(err, f);
+    if (kind !== 'timeout') metrics.upstreamError(kind);
+    log.warn({ url_id: f?.route.urlId, code: err.code, kind }, 'proxied request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (f?.timedOut) sendError(req, res, appTimeout(opts.timeoutSeconds));
+    else sendError(req, res, appNotRunning(), f ? offerOf(f.route) : undefined);
+  }
+
+  function onWsError(err: NodeJS.ErrnoException, req: IncomingMessage, socket: Duplex): void {
+    const f = forwarding.get(req);
+    if (f?.timer) clearTimeout(f.timer);
+    const kind = upstreamErrorKind(err, f);
+    if (kind !== 'timeout') metrics.upstreamError(kind);
+    log.warn({ url_id: f?.route.urlId, code: err.code, kind }, 'proxied websocket failed');
+    if (f && !f.upgraded) {
+      const answer = f.timedOut ? appTimeout(opts.timeoutSeconds) : appNotRunning();
+      metrics.request(answer.status);
+      rejectUpgrade(socket, answer);
+    } else {
+      socket.destroy();
+    }
+  }
+
+  /**
+   * The access decision, the same for HTTP and WebSocket: the route named by the canonical path
+   * exists, sits under the owner's prefix, and the caller is that owner. Every failure is the
+   * same `null`, so answers cannot tell "no such container" from "not yours".
+   */
+  function authorise(
+    path: ProxyPath | null,
+    identity: ProxyIdentity | null,
+  ): Readonly<Route> | null {
+    if (!path || !identity) return null;
+    const route = routes.get(path.urlId);
+    if (!route || route.user !== path.user || identity.name !== route.user) return null;
+    return route;
+  }
+
+  async function resolve(
+    req: IncomingMessage,
+  ): Promise<
+    | { kind: 'error'; error: HubError }
+    | { kind: 'login'; next: string }
+    | { kind: 'ok'; route: Readonly<Route>; path: ProxyPath }
+  > {
+    let canonical;
+    try {
+      canonical = canonicalize(req.url ?? '/');
+    } catch (err) {
+      if (err instanceof MalformedPath) return { kind: 'error', error: malformedPath() };
+      throw err;
+    }
+    const path = matchProxyPath(canonical);
+    let identity: ProxyIdentity | null;
+    try {
+      identity = await identify(req);
+    } catch (err) {
+      log.error({ err }, 'could not identify the caller of a proxied request');
+      return {
+        kind: 'error',
+        error: new ServiceUnavailable('the hub could not check your login just now; try again'),
+      };
+    }
+    const route = authorise(path, identity);
+    if (!route || !path) {
+      if (!identity && isPageRequest(req)) {
+        return { kind: 'login', next: canonical.path + canonical.query };
+      }
+      return { kind: 'error', error: notFound() };
+    }
+    return { kind: 'ok', route, path };
+  }
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const sock = req.socket;
+    const read0 = sock.bytesRead;
+    const written0 = sock.bytesWritten;
+    let f: Forwarding | undefined;
+    res.once('close', () => {
+      metrics.request(res.statusCode);
+      metrics.bytes(sock.bytesRead - read0, sock.bytesWritten - written0);
+      // A client that leaves mid-response frees the upstream connection: http-proxy 1.18 only
+      // listens for 'aborted', which Node no longer emits once the request body was read.
+      if (f && !res.writableFinished) {
+        if (f.timer) clearTimeout(f.timer);
+        f.proxyReq?.destroy();
+      }
+    });
+    try {
+      const decision = await resolve(req);
+      if (decision.kind === 'login') return sendLoginRedirect(res, opts.loginPath, decision.next);
+      if (decision.kind === 'error') {
+        log.warn({ status: decision.error.status, code: decision.error.code }, 'proxy refused');
+        return sendError(req, res, decision.error);
+      }
+      const { route, path } = decision;
+      if (route.status === 'dead') return sendError(req, res, appNotRunning(), offerOf(route));
+      if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
+        return sendSlashRedirect(res, path.prefix + path.query);
+      }
+      prepareForwardHeaders(req, forwardOpts);
+      req.url = path.url;
+      f = {
+        route,
+        prefix: path.prefix,
+        method: req.method ?? 'GET',
+        timer: null,
+        timedOut: false,
+        responded: false,
+        upgraded: false,
+        retried: false,
+        proxyReq: null,
+      };
+      forwarding.set(req, f);
+      // The timeout measures the app's answer, not the client's upload.
+      const armed = f;
+      if (req.readableEnded || req.complete) armTimeout(armed);
+      else req.once('end', () => armTimeout(armed));
+      engine.web(req, res, { target: targetOf(route), agent }, onWebError);
+    } catch (err) {
+      log.error({ err }, 'proxy failed');
+      if (!res.headersSent)
+        sendError(req, res, new ServiceUnavailable('the proxy failed; try again'));
+      else res.destroy();
+    }
+  }
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // The socket may die while we look up the caller; never let that error go unhandled.
+    socket.on('error', () => socket.destroy());
+    try {
+      const decision = await resolve(req);
+      if (decision.kind !== 'ok') {
+        const error = decision.kind === 'error' ? decision.error : notFound();
+        metrics.request(error.status);
+        return rejectUpgrade(socket, error);
+      }
+      const { route, path } = decision;
+      if (route.status === 'dead') {
+        metrics.request(503);
+        return rejectUpgrade(socket, appNotRunning());
+      }
+      prepareForwardHeaders(req, forwardOpts);
+      req.url = path.url;
+      forwarding.set(req, {
+        route,
+        prefix: path.prefix,
+        method: req.method ?? 'GET',
+        timer: null,
+        timedOut: false,
+        responded: false,
+        upgraded: false,
+        retried: false,
+        proxyReq: null,
+      });
+      engine.ws(req, socket, head, { target: targetOf(route) }, onWsError);
+    } catch (err) {
+      log.error({ err }, 'proxy upgrade failed');
+      socket.destroy();
+    }
+  }
+
+  return {
+    handles: (req) => isProxyUrl(req.url),
+    handleRequest,
+    handleUpgrade,
+    get openWebSockets() {
+      return tunnels.size;
+    },
+    close() {
+      tunnels.close();
+      agent.destroy();
+    },
+  };
+}

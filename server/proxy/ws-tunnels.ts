@@ -1,0 +1,107 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { FrameBoundary, PING_FRAME } from './ws-frames';
+
+/** Callbacks a tunnel reports to; all must be cheap (they run per chunk). */
+export interface TunnelHooks {
+  /** Any traffic in either direction (the route's last activity). */
+  activity(urlId: string, now: number): void;
+  opened(): void;
+  /** Once per tunnel, with the wire bytes of the client side. */
+  closed(bytesFromClient: number, bytesToClient: number): void;
+}
+
+interface Tunnel {
+  client: Duplex;
+  upstream: Socket;
+  frames: FrameBoundary;
+  last: number;
+}
+
+// After one side closes, the other gets a graceful end; it is destroyed if still open after this.
+const LINGER_MS = 2000;
+
+/**
+ * The open WebSocket tunnels (client socket ⇄ app socket, piped by http-proxy). It adds what
+ * the library does not do: closing either side frees the other (no half-dead upstream sockets),
+ * activity reporting, and keepalive pings so that idle connections (a VNC session left open)
+ * are not cut by NATs or proxies in front of the hub.
+ *
+ * A ping goes to the client once the tunnel has been idle for a whole interval, and only at a
+ * frame boundary of the app's stream. The browser's pong then travels to the app, which is
+ * fine: RFC 6455 §5.5.3 allows unsolicited pongs and says they need no answer.
+ */
+export class WsTunnels {
+  private readonly tunnels = new Set<Tunnel>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly pingMs: number,
+    private readonly hooks: TunnelHooks,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), pingMs);
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.tunnels.size;
+  }
+
+  /** Registers a tunnel; call before the sockets are piped so no byte goes unseen. */
+  add(client: Duplex, upstream: Socket, urlId: string): void {
+    const t: Tunnel = { client, upstream, frames: new FrameBoundary(), last: Date.now() };
+    if (client.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    this.tunnels.add(t);
+    this.hooks.opened();
+    upstream.on('data', (chunk: Buffer) => {
+      t.frames.feed(chunk);
+      t.last = Date.now();
+      this.hooks.activity(urlId, t.last);
+    });
+    client.on('data', () => {
+      t.last = Date.now();
+      this.hooks.activity(urlId, t.last);
+    });
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      this.tunnels.delete(t);
+      const sock = client as Partial<Socket>;
+      this.hooks.closed(sock.bytesRead ?? 0, sock.bytesWritten ?? 0);
+    };
+    const closeOther = (other: Duplex) => () => {
+      finish();
+      if (other.destroyed) return;
+      other.end();
+      setTimeout(() => other.destroy(), LINGER_MS).unref();
+    };
+    client.once('close', closeOther(upstream));
+    upstream.once('close', closeOther(client));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  }
+
+  private sweep(): void {
+    const idleSince = Date.now() - this.pingMs + 50;
+    for (const t of this.tunnels) {
+      if (t.last <= idleSince && t.frames.atBoundary && t.client.writable) {
+        t.client.write(PING_FRAME);
+        t.last = Date.now();
+      }
+    }
+  }
+
+  /** Stops the keepalive timer and drops every tunnel. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const t of this.tunnels) {
+      t.client.destroy();
+      t.upstream.destroy();
+    }
+    this.tunnels.clear();
+  }
+}
