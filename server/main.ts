@@ -1,5 +1,5 @@
 import { ConfigError } from './config/load';
-import { startHub } from './hub';
+import { type RunningHub, startHub } from './hub';
 import { logger } from './log';
 import './register-parts';
 
@@ -7,7 +7,24 @@ const log = logger('main');
 
 /** Entry point: start, print the one line tests and scripts wait for, stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  let running;
+  // Handlers first: a SIGTERM that arrives while starting must still stop the hub cleanly.
+  let running: RunningHub | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    if (!running) return; // main() stops the hub as soon as startHub() returns
+    running
+      .close()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   try {
     running = await startHub();
   } catch (err) {
@@ -23,22 +40,12 @@ async function main(): Promise<void> {
       `\n  First admin "${hub.config.admin_user}" created with password: ${running.generatedAdminPassword}\n  (shown once; change it after logging in)\n\n`,
     );
   }
+  if (stopping) {
+    stopping = false;
+    stop('SIGTERM');
+    return;
+  }
   process.stdout.write(`hub listening on ${running.url}\n`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    running
-      .close()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err) => {

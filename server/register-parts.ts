@@ -3,4 +3,5 @@
  * catalogue, then spawner (which needs the catalogue and the proxy's routes), then proxy.
  */
 import './catalog/part';
+import './spawner/part';
 import './proxy/part';

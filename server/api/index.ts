@@ -3,6 +3,8 @@ import type { Hub } from '../hub';
 import { adminAccountingRouter } from './admin-accounting';
 import { adminApplicationsRouter } from './admin-applications';
 import { adminAuditRouter } from './admin-audit';
+import { adminContainersRouter } from './admin-containers';
+import { containersRouter } from './containers';
 import { applicationsRouter } from './applications';
 import { adminUsersRouter } from './admin-users';
 import { meRouter } from './me';
@@ -19,4 +21,6 @@ export const ROUTERS: Array<(hub: Hub) => Router> = [
   applicationsRouter,
   adminApplicationsRouter,
   adminAccountingRouter,
+  containersRouter,
+  adminContainersRouter,
 ];

@@ -103,13 +103,21 @@ export const configSchema = z
           .enum(['docker'])
           .default('docker')
           .describe('Spawner implementation by short name.'),
-        container_port: z.number().int().min(1).max(65535).default(8888),
+        container_port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(8888)
+          .describe(
+            "The app's web port in its container. An image that exposes exactly one other port is served on that port instead.",
+          ),
         network: z.string().default('hub-net').describe('Docker network for user containers.'),
         connect: z
           .enum(['container-ip', 'host-port'])
           .default('container-ip')
           .describe(
-            'How the hub reaches containers: their IP on the hub network (hub on the host or in a container on that network), or a published port on 127.0.0.1.',
+            'How the hub reaches containers: container-ip = their IP on spawner.network (hub on the host, or in a container run with --network host); host-port = a port published on 127.0.0.1 (hub on the host or with --network host). The hub network has inter-container traffic off, so a hub container attached to it could not reach apps either.',
           ),
         start_timeout_seconds: seconds(60, 'Time for Docker to create and start a container.'),
         http_timeout_seconds: seconds(60, 'Time for the app to answer HTTP under its prefix.'),

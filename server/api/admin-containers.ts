@@ -1,0 +1,40 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { identityOf, requireAdmin } from '../auth/guards';
+import type { Hub } from '../hub';
+import { containersOf } from '../spawner/service';
+
+const logsQuery = z.object({
+  tail: z.coerce
+    .number()
+    .int('tail: a whole number of lines')
+    .min(1, 'tail: at least 1')
+    .max(10_000, 'tail: at most 10000')
+    .default(200),
+});
+
+/** Every container of the realm, for the admin console. */
+export function adminContainersRouter(hub: Hub): Router {
+  const router = new Router({ prefix: '/api/v1/admin/containers' });
+  router.use(requireAdmin);
+
+  router.get('/', (ctx) => {
+    ctx.body = containersOf(hub).listAll();
+  });
+
+  router.delete('/:url_id', async (ctx) => {
+    await containersOf(hub).stopAny(identityOf(ctx).name, ctx.params.url_id, ctx.ip);
+    ctx.status = 204;
+  });
+
+  // Recent output, for debugging an app; plain text so it can be read in a browser tab.
+  router.get('/:url_id/logs', async (ctx) => {
+    const { tail } = logsQuery.parse(ctx.query);
+    const text = await containersOf(hub).logs(ctx.params.url_id, tail);
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = text;
+  });
+
+  return router;
+}

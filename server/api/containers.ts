@@ -1,0 +1,87 @@
+import { PassThrough } from 'node:stream';
+import Router from '@koa/router';
+import { z } from 'zod';
+import { identityOf, requireUser } from '../auth/guards';
+import type { Hub } from '../hub';
+import { containersOf } from '../spawner/service';
+import type { ProgressEvent } from '../spawner/progress';
+
+/**
+ * The image is deliberately not accepted here: it always comes from the grant. Unknown keys are
+ * refused so a client that sends `image` learns it is ignored rather than silently overridden.
+ */
+const startBody = z
+  .object({
+    mapping_id: z.string({ required_error: 'mapping_id: required' }).min(1).max(128),
+    configurables: z.record(z.unknown()).nullable().optional(),
+  })
+  .strict();
+
+/** Comment lines keep proxies and browsers from closing a quiet event stream. */
+const SSE_PING_MS = 15_000;
+
+/** A user's own containers (shared/DESIGN.md and the agreed API additions). */
+export function containersRouter(hub: Hub): Router {
+  const router = new Router({ prefix: '/api/v1/containers' });
+  router.use(requireUser);
+
+  // Answers once the app answers HTTP: 201 for a new container, 200 for the one already running.
+  router.post('/', async (ctx) => {
+    const me = identityOf(ctx);
+    const body = startBody.parse(ctx.request.body ?? {});
+    const { container, created } = await containersOf(hub).start(
+      me,
+      body.mapping_id,
+      body.configurables,
+      ctx.ip,
+    );
+    ctx.status = created ? 201 : 200;
+    ctx.body = container;
+  });
+
+  router.get('/', (ctx) => {
+    ctx.body = containersOf(hub).listOwn(identityOf(ctx));
+  });
+
+  // Server-Sent Events for the portal's progress bar; opened before the POST that starts.
+  router.get('/progress/:mapping_id', async (ctx) => {
+    const me = identityOf(ctx);
+    const stream = new PassThrough();
+    const send = (e: ProgressEvent) =>
+      stream.write(`event: progress\ndata: ${JSON.stringify(e)}\n\n`);
+    const unsubscribe = await containersOf(hub).watchProgress(me, ctx.params.mapping_id, send);
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set('Cache-Control', 'no-cache, no-transform');
+    ctx.set('X-Accel-Buffering', 'no');
+    ctx.type = 'text/event-stream';
+    ctx.status = 200;
+    ctx.body = stream;
+    stream.write('retry: 3000\n\n');
+    const ping = setInterval(() => stream.write(': ping\n\n'), SSE_PING_MS);
+    const close = () => {
+      clearInterval(ping);
+      unsubscribe();
+      stream.end();
+    };
+    ctx.req.once('close', close);
+    stream.once('error', close);
+  });
+
+  router.get('/:url_id', (ctx) => {
+    ctx.body = containersOf(hub).getOwn(identityOf(ctx), ctx.params.url_id);
+  });
+
+  router.delete('/:url_id', async (ctx) => {
+    await containersOf(hub).stopOwn(identityOf(ctx), ctx.params.url_id, ctx.ip);
+    ctx.status = 204;
+  });
+
+  // The portal's "keep running" button: counts as activity for idle culling.
+  router.post('/:url_id/keepalive', (ctx) => {
+    containersOf(hub).keepalive(identityOf(ctx), ctx.params.url_id);
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,70 @@
+import { encodeSegment } from '../proxy/path';
+
+/** Who asks: the identity the auth middleware set. */
+export interface Caller {
+  userId: number;
+  name: string;
+}
+
+/** The live state of one container the hub manages (a runtime object, not a row). */
+export interface Managed {
+  urlId: string;
+  user: string;
+  mappingId: string;
+  image: string;
+  uiName: string;
+  containerId: string | null;
+  target: string | null;
+  status: 'starting' | 'running' | 'dead';
+  startedAt: Date;
+  /** Aborts a start in flight (stop requested, container died). */
+  abort: AbortController;
+}
+
+/** A container as its owner sees it (GET /api/v1/containers). */
+export interface ContainerView {
+  url_id: string;
+  url: string;
+  status: Managed['status'];
+  mapping_id: string;
+  image: string;
+  ui_name: string;
+  started_at: string;
+  last_activity: string;
+  /** When idle culling will stop it unless there is activity; null when culling is off. */
+  cull_at: string | null;
+}
+
+/** What a start call gets: the container, and whether this call (or one it joined) started it. */
+export interface StartResult {
+  container: ContainerView;
+  created: boolean;
+}
+
+/** A container as the admin sees it: any user's. */
+export interface AdminContainerView extends ContainerView {
+  user: string;
+}
+
+/** The URL path a container is served under (also where readiness probes). */
+export function containerPath(user: string, urlId: string): string {
+  return `/user/${encodeSegment(user)}/containers/${urlId}/`;
+}
+
+/** The JSON of one container; `lastActivity` from the route table, culling from the config. */
+export function toView(rec: Managed, lastActivity: number, idleSeconds: number): ContainerView {
+  return {
+    url_id: rec.urlId,
+    url: containerPath(rec.user, rec.urlId),
+    status: rec.status,
+    mapping_id: rec.mappingId,
+    image: rec.image,
+    ui_name: rec.uiName,
+    started_at: rec.startedAt.toISOString(),
+    last_activity: new Date(lastActivity).toISOString(),
+    cull_at:
+      idleSeconds > 0 && rec.status === 'running'
+        ? new Date(lastActivity + idleSeconds * 1000).toISOString()
+        : null,
+  };
+}

@@ -1,0 +1,268 @@
+import type Dockerode from 'dockerode';
+import { ServiceUnavailable } from '../errors';
+import type { Logger } from '../log';
+
+/**
+ * A thin client over dockerode: one method per Docker verb, each logging before and after with
+ * the container id, and rethrowing. Two kinds of Docker answers are facts, not failures
+ * (DockerSpawner's `remove_object`): 404 "already gone" and 409 "already being removed"; 304
+ * "already started/stopped" likewise. An engine that does not answer becomes DockerUnavailable,
+ * which the API renders as a 503 naming the problem.
+ */
+
+/** The engine is unreachable or too slow; the hub keeps serving and retries later. */
+export class DockerUnavailable extends ServiceUnavailable {
+  constructor(detail: string) {
+    super(
+      `the Docker engine is not available (${detail}); containers cannot be started or stopped until it is back`,
+      'docker_unavailable',
+      10,
+    );
+  }
+}
+
+/** Error shape dockerode rejects with when the engine answered with an error status. */
+interface DockerApiError {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  reason?: string;
+  code?: string;
+  name?: string;
+  message?: string;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EACCES',
+]);
+
+export function statusOf(err: unknown): number | undefined {
+  return (err as DockerApiError)?.statusCode;
+}
+
+/** The engine's own message for an API error (e.g. "Conflict. The container name ... is already in use"). */
+export function dockerMessage(err: unknown): string {
+  const e = err as DockerApiError;
+  return e?.json?.message ?? e?.reason ?? e?.message ?? String(err);
+}
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as DockerApiError;
+  return (
+    (e?.code !== undefined && CONNECTION_CODES.has(e.code)) ||
+    e?.name === 'AbortError' ||
+    e?.name === 'TimeoutError' ||
+    /socket hang up/i.test(e?.message ?? '')
+  );
+}
+
+export type ContainerSummary = Dockerode.ContainerInfo;
+export type ContainerDetails = Dockerode.ContainerInspectInfo;
+export type ImageDetails = Dockerode.ImageInspectInfo;
+
+export class DockerClient {
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly log: Logger,
+    /** Per-call deadline; a slower engine counts as down. */
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Runs one call with a deadline and maps "cannot talk to the engine" to DockerUnavailable. */
+  private async call<T>(
+    verb: string,
+    id: string | undefined,
+    fn: (signal: AbortSignal) => Promise<T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    // Not every dockerode verb honours abortSignal (image and network inspect do not): the
+    // race makes the deadline hold for all of them.
+    let onAbort = () => {};
+    const deadline = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([fn(signal), deadline]);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        this.log.warn({ verb, id, err: dockerMessage(err) }, 'docker unreachable');
+        const detail = signal.aborted
+          ? `no answer to ${verb} within ${Math.round(timeoutMs / 1000)} s; raise spawner.docker_timeout_seconds if the engine is just slow`
+          : `${verb}: ${(err as DockerApiError).code ?? dockerMessage(err)}`;
+        throw new DockerUnavailable(detail);
+      }
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', undefined, () => this.docker.ping());
+  }
+
+  async listContainers(labels: string[], all = true): Promise<ContainerSummary[]> {
+    return this.call('list', undefined, (abortSignal) =>
+      this.docker.listContainers({ all, filters: { label: labels }, abortSignal }),
+    );
+  }
+
+  /** null when there is no such container (404). */
+  async inspectContainer(id: string): Promise<ContainerDetails | null> {
+    try {
+      return await this.call('inspect', id, (abortSignal) =>
+        this.docker.getContainer(id).inspect({ abortSignal }),
+      );
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  /** null when the image is not present locally (404). */
+  async inspectImage(ref: string): Promise<ImageDetails | null> {
+    try {
+      return await this.call('inspect image', ref, () => this.docker.getImage(ref).inspect());
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async createContainer(
+    opts: Dockerode.ContainerCreateOptions,
+    timeoutMs?: number,
+  ): Promise<string> {
+    this.log.debug({ name: opts.name, image: opts.Image }, 'creating container');
+    const c = await this.call(
+      'create',
+      opts.name,
+      (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }),
+      timeoutMs,
+    );
+    this.log.info({ id: c.id, name: opts.name }, 'container created');
+    return c.id;
+  }
+
+  async startContainer(id: string, timeoutMs?: number): Promise<void> {
+    this.log.debug({ id }, 'starting container');
+    try {
+      await this.call(
+        'start',
+        id,
+        (abortSignal) => this.docker.getContainer(id).start({ abortSignal }),
+        timeoutMs,
+      );
+    } catch (err) {
+      if (statusOf(err) !== 304) throw err; // 304: already running
+    }
+    this.log.info({ id }, 'container started');
+  }
+
+  /** Stops with a grace period; already stopped (304) or gone (404) is fine. */
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    this.log.debug({ id }, 'stopping container');
+    try {
+      await this.call(
+        'stop',
+        id,
+        (abortSignal) => this.docker.getContainer(id).stop({ t: graceSeconds, abortSignal }),
+        this.timeoutMs + graceSeconds * 1000,
+      );
+    } catch (err) {
+      const status = statusOf(err);
+      if (status !== 304 && status !== 404) throw err;
+      this.log.debug({ id, status }, 'container already stopped or gone');
+    }
+    this.log.info({ id }, 'container stopped');
+  }
+
+  /** Force-removes; already gone (404) or already being removed (409) is fine. */
+  async removeContainer(id: string): Promise<void> {
+    this.log.debug({ id }, 'removing container');
+    try {
+      await this.call('remove', id, (abortSignal) =>
+        this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+      );
+    } catch (err) {
+      const status = statusOf(err);
+      if (status !== 404 && status !== 409) throw err;
+      this.log.debug({ id, status }, 'container already gone or being removed');
+    }
+    this.log.info({ id }, 'container removed');
+  }
+
+  /** The last `tail` lines of stdout+stderr as text (the multiplexed stream decoded). */
+  async logs(id: string, tail: number): Promise<string> {
+    const raw = await this.call('logs', id, (abortSignal) =>
+      this.docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
+    );
+    return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+  }
+
+  async inspectNetwork(name: string): Promise<Dockerode.NetworkInspectInfo | null> {
+    try {
+      return await this.call('inspect network', name, () => this.docker.getNetwork(name).inspect());
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async createNetwork(opts: Dockerode.NetworkCreateOptions): Promise<void> {
+    this.log.info({ network: opts.Name }, 'creating network');
+    try {
+      await this.call('create network', opts.Name, (abortSignal) =>
+        this.docker.createNetwork({ ...opts, abortSignal }),
+      );
+    } catch (err) {
+      // 409: another hub of the same engine created it a moment ago.
+      if (statusOf(err) !== 409) throw err;
+    }
+  }
+
+  /** The raw event stream (JSON lines); no deadline, ended by `signal`. */
+  async events(
+    filters: Record<string, string[]>,
+    signal: AbortSignal,
+  ): Promise<NodeJS.ReadableStream> {
+    try {
+      return await this.docker.getEvents({ filters, abortSignal: signal });
+    } catch (err) {
+      if (isConnectionError(err))
+        throw new DockerUnavailable(
+          `events: ${(err as DockerApiError).code ?? dockerMessage(err)}`,
+        );
+      throw err;
+    }
+  }
+}
+
+/**
+ * Docker multiplexes stdout and stderr of a non-TTY container in frames: 1 byte stream, 3 zero
+ * bytes, 4 bytes big-endian length, payload. A buffer that does not look framed (TTY) is text.
+ */
+export function demuxLogs(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const stream = buf[i];
+    if (stream > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) {
+      return buf.toString('utf8');
+    }
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  if (i < buf.length && parts.length === 0) return buf.toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,274 @@
+import { HubError } from '../errors';
+import type { Logger } from '../log';
+import { buildCreateOptions, chooseWebPort, type ConnectMode } from './container-spec';
+import { dockerMessage, statusOf, type ContainerDetails, type DockerClient } from './docker-client';
+import { followEvents } from './docker-events';
+import { LABEL_PREFIX, LABELS } from './names';
+import type {
+  ContainerFilter,
+  ContainerInfo,
+  ContainerState,
+  EventListener,
+  ProgressCallback,
+  SpawnRequest,
+  Spawner,
+} from './spawner';
+
+/** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */
+export const PORT_LABEL = `${LABEL_PREFIX}web_port`;
+
+/** Bridge option that stops containers on the hub network from reaching each other. */
+const NO_ICC = 'com.docker.network.bridge.enable_icc';
+
+export interface DockerSpawnerSettings {
+  realm: string;
+  network: string;
+  connect: ConnectMode;
+  containerPort: number;
+  /** Deadline for create and start together (spawner.start_timeout_seconds). */
+  startTimeoutMs: number;
+  /** Seconds an app gets to exit cleanly on stop before it is killed. */
+  stopGraceSeconds: number;
+}
+
+/** A spawn failure the caller can act on; the message is shown to the user. */
+export class SpawnFailed extends HubError {
+  constructor(message: string, status = 500, code = 'spawn_failed') {
+    super(status, code, message);
+  }
+  override get expose(): boolean {
+    return true;
+  }
+}
+
+/**
+ * Containers on the local Docker engine. Stateless: every container is found again through its
+ * labels (realm + url_id), so this class can be thrown away and rebuilt at any time.
+ */
+export class DockerSpawner implements Spawner {
+  private networkReady = false;
+
+  constructor(
+    private readonly client: DockerClient,
+    private readonly settings: DockerSpawnerSettings,
+    private readonly log: Logger,
+  ) {}
+
+  async init(): Promise<void> {
+    this.networkReady = false;
+    await this.ensureNetwork();
+  }
+
+  /** The hub network, created with inter-container communication off (one user cannot reach another). */
+  private async ensureNetwork(): Promise<void> {
+    if (this.networkReady) return;
+    const name = this.settings.network;
+    const existing = await this.client.inspectNetwork(name);
+    if (!existing) {
+      await this.client.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Options: { [NO_ICC]: 'false' },
+        Labels: { [LABELS.realm]: this.settings.realm },
+      });
+    } else if (existing.Options?.[NO_ICC] !== 'false') {
+      this.log.warn(
+        { network: name },
+        `network ${name} allows inter-container traffic: user containers can reach each other; recreate it with -o ${NO_ICC}=false`,
+      );
+    }
+    this.networkReady = true;
+  }
+
+  private realmLabels(filter: ContainerFilter = {}): string[] {
+    const labels = [`${LABELS.realm}=${this.settings.realm}`];
+    if (filter.user !== undefined) labels.push(`${LABELS.user}=${filter.user}`);
+    if (filter.mappingId !== undefined) labels.push(`${LABELS.mappingId}=${filter.mappingId}`);
+    if (filter.urlId !== undefined) labels.push(`${LABELS.urlId}=${filter.urlId}`);
+    return labels;
+  }
+
+  async start(req: SpawnRequest, onProgress: ProgressCallback): Promise<ContainerInfo> {
+    const deadline = Date.now() + this.settings.startTimeoutMs;
+    const left = () => {
+      const ms = deadline - Date.now();
+      if (ms <= 0) throw this.startTimeout();
+      return ms;
+    };
+    onProgress('creating', 'creating the container');
+    await this.ensureNetwork();
+    const image = await this.client.inspectImage(req.image);
+    if (!image) {
+      throw new SpawnFailed(
+        `the image ${req.image} is not present on the Docker host; an admin must load or build it`,
+        503,
+        'image_unavailable',
+      );
+    }
+    const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
+    const opts = buildCreateOptions(req, port, this.settings);
+    opts.Labels = { ...opts.Labels, [PORT_LABEL]: String(port) };
+
+    // A leftover holding the name (exited, or from a hub that died mid-spawn) makes create
+    // answer 409; it is removed then, so the common case costs no extra call.
+    let id: string;
+    try {
+      id = await this.client.createContainer(opts, left());
+    } catch (err) {
+      id = await this.retryCreate(err, opts, left);
+    }
+    try {
+      onProgress('starting', 'starting the container');
+      await this.client.startContainer(id, left());
+      const details = await this.client.inspectContainer(id);
+      const info = details && this.toInfo(details);
+      if (!info || info.state !== 'running' || !info.target) {
+        const logs = await this.client.logs(id, 20).catch(() => '');
+        throw new SpawnFailed(
+          `the container stopped right after starting (exit code ${info?.exitCode ?? '?'})${logTail(logs)}`,
+        );
+      }
+      return info;
+    } catch (err) {
+      await this.client
+        .removeContainer(id)
+        .catch((e) =>
+          this.log.warn({ id, err: dockerMessage(e) }, 'cleanup after failed start failed'),
+        );
+      throw this.explain(err);
+    }
+  }
+
+  /** One retry for the two recoverable create failures: name taken by a leftover, network deleted. */
+  private async retryCreate(
+    err: unknown,
+    opts: Parameters<DockerClient['createContainer']>[0],
+    left: () => number,
+  ): Promise<string> {
+    const status = statusOf(err);
+    if (status === 409) {
+      await this.removeByName(opts.name ?? '');
+    } else if (status === 404 && /network/i.test(dockerMessage(err))) {
+      this.networkReady = false;
+      await this.ensureNetwork();
+    } else {
+      throw this.explain(err);
+    }
+    try {
+      return await this.client.createContainer(opts, left());
+    } catch (again) {
+      throw this.explain(again);
+    }
+  }
+
+  private startTimeout(): SpawnFailed {
+    return new SpawnFailed(
+      `Docker did not create and start the container within ${Math.round(this.settings.startTimeoutMs / 1000)} s; raise spawner.start_timeout_seconds if the engine is just slow`,
+      504,
+      'start_timeout',
+    );
+  }
+
+  /** Engine errors become messages a person can act on; HubErrors pass through. */
+  private explain(err: unknown): HubError {
+    if (err instanceof HubError) return err;
+    const status = statusOf(err);
+    const msg = dockerMessage(err);
+    if ((err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError')
+      return this.startTimeout();
+    this.log.error({ status, err: msg }, 'docker refused the container');
+    return new SpawnFailed(`Docker could not start the container: ${msg.slice(0, 300)}`);
+  }
+
+  /** Removes a leftover container holding `name` (exited, or from a hub that crashed mid-spawn). */
+  private async removeByName(name: string): Promise<void> {
+    const leftover = await this.client.inspectContainer(name);
+    if (!leftover) return;
+    this.log.info({ id: leftover.Id, name }, 'removing leftover container with the same name');
+    await this.client.removeContainer(leftover.Id);
+  }
+
+  async stop(urlId: string): Promise<void> {
+    for (const c of await this.client.listContainers(this.realmLabels({ urlId }))) {
+      if (c.State === 'running')
+        await this.client.stopContainer(c.Id, this.settings.stopGraceSeconds);
+      await this.client.removeContainer(c.Id);
+    }
+  }
+
+  async inspect(urlId: string): Promise<ContainerInfo | null> {
+    const [summary] = await this.client.listContainers(this.realmLabels({ urlId }));
+    if (!summary) return null;
+    const details = await this.client.inspectContainer(summary.Id);
+    return details ? this.toInfo(details) : null;
+  }
+
+  async list(filter?: ContainerFilter): Promise<ContainerInfo[]> {
+    const summaries = await this.client.listContainers(this.realmLabels(filter));
+    const out: ContainerInfo[] = [];
+    for (const s of summaries) {
+      const details = await this.client.inspectContainer(s.Id);
+      if (details) out.push(this.toInfo(details));
+    }
+    return out;
+  }
+
+  async logs(urlId: string, tail: number): Promise<string> {
+    const [summary] = await this.client.listContainers(this.realmLabels({ urlId }));
+    if (!summary) return '';
+    return this.client.logs(summary.Id, tail);
+  }
+
+  watch(listener: EventListener): () => void {
+    return followEvents(this.client, this.settings.realm, listener, this.log);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.client.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads labels and the address the hub reaches the app at. */
+  private toInfo(d: ContainerDetails): ContainerInfo {
+    const labels = d.Config?.Labels ?? {};
+    const port = Number(labels[PORT_LABEL] ?? this.settings.containerPort);
+    const running = d.State?.Running === true;
+    let target: string | null = null;
+    if (running) {
+      if (this.settings.connect === 'host-port') {
+        const binding = d.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
+        if (binding?.HostPort) target = `http://127.0.0.1:${binding.HostPort}`;
+      } else {
+        const ip = d.NetworkSettings?.Networks?.[this.settings.network]?.IPAddress;
+        if (ip) target = `http://${ip}:${port}`;
+      }
+    }
+    const started =
+      d.State?.StartedAt && !d.State.StartedAt.startsWith('0001')
+        ? new Date(d.State.StartedAt)
+        : null;
+    return {
+      id: d.Id,
+      name: d.Name.replace(/^\//, ''),
+      urlId: labels[LABELS.urlId] ?? '',
+      user: labels[LABELS.user] ?? '',
+      mappingId: labels[LABELS.mappingId] ?? '',
+      image: d.Config?.Image ?? '',
+      state: (d.State?.Status ?? 'dead') as ContainerState,
+      target,
+      startedAt: started,
+      exitCode: running ? null : (d.State?.ExitCode ?? null),
+    };
+  }
+}
+
+/** Formats the last log lines for an error message. */
+export function logTail(logs: string, lines = 10): string {
+  const tail = logs.trimEnd().split('\n').slice(-lines).join('\n').slice(-1500);
+  return tail ? `; last output:\n${tail}` : '';
+}

@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+
+/**
+ * Names derived from user names. A user name is whatever an admin typed (any Unicode, `-`, `.`,
+ * upper case), so nothing here trusts it: every derived name is either an injective escape or
+ * carries a hash of the original.
+ */
+
+/** The label namespace of shared/DESIGN.md. */
+export const LABEL_PREFIX = 'eu.simphony-project.docker.';
+export const LABELS = {
+  user: `${LABEL_PREFIX}user`,
+  mappingId: `${LABEL_PREFIX}mapping_id`,
+  urlId: `${LABEL_PREFIX}url_id`,
+  realm: `${LABEL_PREFIX}realm`,
+} as const;
+
+/** 16 random bytes as lower-case hex: never derived from names (DESIGN.md "url_id"). */
+export function newUrlId(): string {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+/** True for a string shaped like a url_id; anything else cannot name a container. */
+export function isUrlId(s: string): boolean {
+  return /^[0-9a-f]{32}$/.test(s);
+}
+
+/**
+ * Escapes every character outside [a-z0-9] as `-` + its UTF-8 bytes in hex (escapism-style,
+ * as DockerSpawner does). Because `-` itself is escaped, the mapping is injective: `a-b`
+ * becomes `a-2db`, which no other name produces.
+ */
+export function escapeName(name: string): string {
+  let out = '';
+  for (const ch of name) {
+    if (/[a-z0-9]/.test(ch)) out += ch;
+    else
+      out += [...Buffer.from(ch, 'utf8')]
+        .map((b) => `-${b.toString(16).padStart(2, '0')}`)
+        .join('');
+  }
+  return out;
+}
+
+function shortHash(...parts: string[]): string {
+  // JSON keeps the parts apart: ('a-b','c') and ('a','b-c') hash differently.
+  return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 12);
+}
+
+/** Longest escaped user part kept in a container name; longer names are cut (the hash still differs). */
+const MAX_ESCAPED = 40;
+
+/**
+ * `hub-<realm>-<escaped user>-<hash of (user, mapping_id)>`: deterministic per user and grant,
+ * so two starts of one grant race for one name and Docker itself refuses the second. The
+ * escaped user part is for people reading `docker ps`; uniqueness comes from the escape plus the
+ * fixed-length hash (and from the hash alone when a very long name was cut).
+ */
+export function containerName(realm: string, user: string, mappingId: string): string {
+  const escaped = escapeName(user).slice(0, MAX_ESCAPED) || 'x';
+  return `hub-${realm}-${escaped}-${shortHash(user, mappingId)}`;
+}
+
+/**
+ * A name a unix tool accepts as a user (`USER` in the container): lower case, starts with a
+ * letter, only [a-z0-9_-], at most 32 characters. Collisions do not matter here: each container
+ * has one user.
+ */
+export function unixUserName(name: string): string {
+  let s = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '_')
+    .replace(/^[^a-z]+/, '');
+  if (!s) s = `u${shortHash(name).slice(0, 8)}`;
+  return s.slice(0, 32);
+}
+
+/** Folder name of a user's workspace under `<data_dir>/workspaces/`: never `..` or a path. */
+export function workspaceFolderName(user: string): string {
+  return escapeName(user) || `-${shortHash(user)}`;
+}

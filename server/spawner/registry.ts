@@ -1,0 +1,50 @@
+import type Dockerode from 'dockerode';
+import type { HubConfig } from '../config/schema';
+import type { Logger } from '../log';
+import { DockerClient } from './docker-client';
+import { DockerSpawner } from './docker-spawner';
+import type { Spawner } from './spawner';
+
+/** Everything a spawner implementation may be built from. */
+export interface SpawnerDeps {
+  config: HubConfig;
+  docker: Dockerode;
+  log: Logger;
+}
+
+/** Seconds an app gets to exit on its own when stopped, before Docker kills it. */
+const STOP_GRACE_SECONDS = 5;
+
+/**
+ * Spawner implementations by the short name `spawner.class` uses (JupyterHub's spawner_class).
+ * A Swarm or Kubernetes spawner is one more line here and one more enum value in the schema.
+ */
+const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spawner> = {
+  docker: ({ config, docker, log }) =>
+    new DockerSpawner(
+      new DockerClient(
+        docker,
+        log.child({ ns: 'docker' }),
+        config.spawner.docker_timeout_seconds * 1000,
+      ),
+      {
+        realm: config.realm,
+        network: config.spawner.network,
+        connect: config.spawner.connect,
+        containerPort: config.spawner.container_port,
+        startTimeoutMs: config.spawner.start_timeout_seconds * 1000,
+        stopGraceSeconds: STOP_GRACE_SECONDS,
+      },
+      log,
+    ),
+};
+
+/** The spawner `config.spawner.class` names. */
+export function createSpawner(deps: SpawnerDeps): Spawner {
+  const make = SPAWNERS[deps.config.spawner.class];
+  if (!make)
+    throw new Error(
+      `unknown spawner.class "${deps.config.spawner.class}"; known: ${Object.keys(SPAWNERS).join(', ')}`,
+    );
+  return make(deps);
+}
