@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { routesOf } from '../../server/proxy/part';
+import { routesOf } from '../../server/proxy/route-store';
 import { type EchoContainer, runEcho } from '../helpers/echo-image';
 import { type Client, type TestHub, bootHub } from '../helpers/hub';
 import type { EchoedRequest } from './proxy-client';

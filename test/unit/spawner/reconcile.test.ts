@@ -1,0 +1,76 @@
+import { planReconcile, type KnownContainer } from '../../../server/spawner/reconcile';
+import type { ContainerInfo } from '../../../server/spawner/spawner';
+
+const c = (over: Partial<ContainerInfo>): ContainerInfo => ({
+  id: `id-${over.urlId ?? 'x'}`,
+  name: 'n',
+  urlId: 'u1',
+  user: 'alice',
+  mappingId: 'm1',
+  image: 'app',
+  state: 'running',
+  target: 'http://10.0.0.2:8888',
+  startedAt: new Date(),
+  exitCode: null,
+  ...over,
+});
+const grants = new Map([
+  ['m1', 'alice'],
+  ['m2', 'bob'],
+]);
+const owner = (id: string) => grants.get(id);
+const plan = (
+  cs: ContainerInfo[],
+  known: Array<[string, KnownContainer['status']]> = [],
+  targets = new Map<string, string | null>(),
+) =>
+  planReconcile(cs, owner, new Map(known.map(([u, s]) => [u, { urlId: u, status: s }])), targets);
+
+describe('planReconcile', () => {
+  it('adopts running containers of existing grants', () => {
+    expect(plan([c({})]).map((a) => a.kind)).toEqual(['adopt']);
+  });
+
+  it('removes containers whose grant is gone or belongs to someone else', () => {
+    expect(plan([c({ mappingId: 'gone' })])).toEqual([
+      expect.objectContaining({ kind: 'remove', reason: 'orphan' }),
+    ]);
+    expect(plan([c({ mappingId: 'm2' })])).toEqual([
+      expect.objectContaining({ kind: 'remove', reason: 'orphan' }),
+    ]);
+  });
+
+  it('removes untracked exited containers and unlabelled ones', () => {
+    expect(plan([c({ state: 'exited', target: null })])).toEqual([
+      expect.objectContaining({ kind: 'remove', reason: 'exited' }),
+    ]);
+    expect(plan([c({ state: 'created', target: null })])).toEqual([
+      expect.objectContaining({ kind: 'remove', reason: 'exited' }),
+    ]);
+    expect(plan([c({ urlId: '' })])).toEqual([
+      expect.objectContaining({ kind: 'remove', reason: 'unlabelled' }),
+    ]);
+  });
+
+  it('marks tracked containers that stopped as dead, once', () => {
+    const exited = c({ state: 'exited', target: null });
+    expect(plan([exited], [['u1', 'running']]).map((a) => a.kind)).toEqual(['mark-dead']);
+    expect(plan([exited], [['u1', 'dead']])).toEqual([]);
+  });
+
+  it('leaves a running record alone and forgets records whose container vanished', () => {
+    const targets = new Map([['u1', 'http://10.0.0.2:8888']]);
+    expect(plan([c({})], [['u1', 'running']], targets)).toEqual([]);
+    expect(plan([], [['u1', 'running']])).toEqual([{ kind: 'forget', urlId: 'u1' }]);
+  });
+
+  it('re-adopts when the target moved (engine restart gave a new IP)', () => {
+    const targets = new Map([['u1', 'http://10.0.0.9:8888']]);
+    expect(plan([c({})], [['u1', 'running']], targets).map((a) => a.kind)).toEqual(['adopt']);
+  });
+
+  it('never touches a spawn in flight', () => {
+    expect(plan([c({ state: 'created', target: null })], [['u1', 'starting']])).toEqual([]);
+    expect(plan([], [['u1', 'starting']])).toEqual([]);
+  });
+});
