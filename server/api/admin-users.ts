@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { runAccountClosedHooks } from '../auth/account-hooks';
 import { identityOf, requireAdmin } from '../auth/guards';
 import { viewUser } from '../auth/users';
 import { BadRequest } from '../errors';
@@ -20,13 +21,6 @@ const patchUser = z
     password: z.string().max(1024).optional(),
   })
   .strict();
-
-/** Hook for parts that hold per-user state (containers) to clean up when a user goes. */
-export type UserRemovedHook = (name: string) => Promise<void>;
-export function userRemovedHooks(hub: Hub): UserRemovedHook[] {
-  const hooks = (hub.services.userRemovedHooks ??= []) as UserRemovedHook[];
-  return hooks;
-}
 
 /** Admin management of accounts (shared/DESIGN.md). */
 export function adminUsersRouter(hub: Hub): Router {
@@ -68,6 +62,7 @@ export function adminUsersRouter(hub: Hub): Router {
     if (body.admin !== undefined || body.disabled !== undefined)
       user = await hub.users.update(name, { admin: body.admin, disabled: body.disabled });
     if (body.password !== undefined || body.disabled) await hub.sessions.destroyForUser(user.id);
+    if (body.disabled) await runAccountClosedHooks(hub, user.name);
     hub.sessions.invalidateUser(user.id);
     hub.tokens.invalidateUser(user.id);
     await hub.audit({
@@ -88,7 +83,7 @@ export function adminUsersRouter(hub: Hub): Router {
     const me = identityOf(ctx);
     if (ctx.params.name === me.name) throw new BadRequest('you cannot delete yourself');
     const user = await hub.users.get(ctx.params.name);
-    for (const hook of userRemovedHooks(hub)) await hook(user.name);
+    await runAccountClosedHooks(hub, user.name);
     await hub.users.remove(user.name);
     await hub.sessions.destroyForUser(user.id);
     hub.tokens.invalidateUser(user.id);

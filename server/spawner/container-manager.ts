@@ -572,7 +572,10 @@ export class ContainerManager {
       [...this.records.values()].map((r) => [r.urlId, { rec: r, status: r.status }]),
     );
     const containers = await this.deps.spawner.list();
-    const grants = new Map((await this.deps.grants.all()).map((g) => [g.mappingId, g.user]));
+    // A disabled user's grants count as gone: their containers stop at the next re-sync, also
+    // when the account was disabled from the CLI, which cannot reach this process.
+    const live = (await this.deps.grants.all()).filter((g) => !g.userDisabled);
+    const grants = new Map(live.map((g) => [g.mappingId, g.user]));
     const known = new Map([...before].map(([id, b]) => [id, { urlId: id, status: b.status }]));
     const targets = new Map([...before].map(([id, b]) => [id, b.rec.target]));
     const actions = planReconcile(containers, (id) => grants.get(id), known, targets);

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { userRemovedHooks } from '../api/admin-users';
+import { accountClosedHooks } from '../auth/account-hooks';
 import { grantsRemovedHooks } from '../catalog/grants';
 import { PARTS } from '../parts';
 import { createContainerManager } from './service';
@@ -12,7 +12,7 @@ import { createContainerManager } from './service';
 PARTS.push((hub) => {
   const manager = createContainerManager(hub);
   hub.services.containers = manager;
-  userRemovedHooks(hub).push((name) => manager.stopForUser(name, null));
+  accountClosedHooks(hub).push((name) => manager.stopForUser(name, null));
   grantsRemovedHooks(hub).push(async (ids) => {
     for (const id of ids) await manager.stopForGrant(id, null);
   });

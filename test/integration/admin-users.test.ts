@@ -100,7 +100,12 @@ describe('admin REST for users', () => {
   it('serves /health and Prometheus /metrics', async () => {
     const h = await th.client().json<{ status: string; docker: { ok: boolean } }>('/health');
     expect(h.status).toBe(200);
-    expect(h.body).toMatchObject({ status: 'ok', docker: { ok: true } });
+    expect(h.body).toMatchObject({
+      status: 'ok',
+      docker: { ok: true },
+      catalog: { engine: 'up' },
+      containers: { docker_available: true },
+    });
     const m = await (await th.client().fetch('/metrics')).text();
     expect(m).toMatch(/hub_http_requests_total/);
     expect(m).toMatch(/hub_logins_total\{result="success"\} \d+/);

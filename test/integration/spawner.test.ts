@@ -6,6 +6,7 @@ import Dockerode from 'dockerode';
 import { openDatabase } from '../../server/db/data-source';
 import { AccountingEntity } from '../../server/db/entities';
 import { CAP_ADD } from '../../server/spawner/container-spec';
+import { containersOf } from '../../server/spawner/service';
 import { containerName, LABELS } from '../../server/spawner/names';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
@@ -492,6 +493,32 @@ describe('failures and deaths', () => {
         (c) => c.Labels[LABELS.urlId] !== v2.body.url_id,
       ),
     );
+  });
+
+  it('stops the containers of a disabled user, by the API at once and by the CLI at the next re-sync', async () => {
+    const dora = await th.userClient('dora');
+    const g = await grantApp(admin, 'dora', imgs.web, { app_license: 'disabled' });
+    const v = await start(dora, g);
+    expect(v.status).toBe(201);
+    const patch = await admin.json('/api/v1/admin/users/dora', {
+      method: 'PATCH',
+      json: { disabled: true },
+    });
+    expect(patch.status).toBe(200);
+    await until('the disabled user’s container is gone', async () =>
+      (await realmContainers(docker, REALM)).every((c) => c.Labels[LABELS.urlId] !== v.body.url_id),
+    );
+    // Disabled behind the hub's back (as `hub user disable` does): reconcile stops it.
+    await admin.json('/api/v1/admin/users/dora', { method: 'PATCH', json: { disabled: false } });
+    const again = await start(await th.loginAs('dora', 'dora-password-123'), g);
+    expect(again.status).toBe(201);
+    await th.hub.users.update('dora', { disabled: true });
+    await containersOf(th.hub).reconcile();
+    expect(
+      (await realmContainers(docker, REALM)).some(
+        (c) => c.Labels[LABELS.urlId] === again.body.url_id,
+      ),
+    ).toBe(false);
   });
 });
 
