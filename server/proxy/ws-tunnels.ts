@@ -65,6 +65,10 @@ export class WsTunnels {
       t.last = Date.now();
       this.hooks.activity(urlId, t.last);
     });
+    // Observing 'data' starts the upstream flowing; the library unshifts the upgrade's head
+    // (bytes that came with the 101, e.g. VNC's RFB greeting) right after this, and on a flowing
+    // stream that would hand them to this observer alone. Its pipe() resumes the socket.
+    upstream.pause();
     let done = false;
     const finish = (): void => {
       if (done) return;
