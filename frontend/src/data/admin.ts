@@ -1,0 +1,99 @@
+import { request, seg } from './api';
+import type {
+  AdminContainer,
+  AdminUser,
+  AuditEvent,
+  DiscoveredImage,
+  Grant,
+  Policy,
+  RegisteredImage,
+} from './types';
+
+const A = '/api/v1/admin';
+
+export function listUsers(): Promise<AdminUser[]> {
+  return request<AdminUser[]>('GET', `${A}/users`);
+}
+
+/** Creates a user; when no password is given the answer may carry a generated one. */
+export function createUser(body: {
+  name: string;
+  password?: string;
+  admin?: boolean;
+}): Promise<AdminUser & { password?: string }> {
+  return request('POST', `${A}/users`, { body });
+}
+
+export function updateUser(
+  name: string,
+  patch: { admin?: boolean; disabled?: boolean; password?: string },
+): Promise<AdminUser> {
+  return request<AdminUser>('PATCH', `${A}/users/${seg(name)}`, { body: patch });
+}
+
+export function deleteUser(name: string): Promise<void> {
+  return request<void>('DELETE', `${A}/users/${seg(name)}`);
+}
+
+export function listImages(): Promise<RegisteredImage[]> {
+  return request<RegisteredImage[]>('GET', `${A}/applications`);
+}
+
+export function listDiscoveredImages(): Promise<DiscoveredImage[]> {
+  return request<DiscoveredImage[]>('GET', `${A}/applications/discovered`);
+}
+
+/** Registers an image; `force` registers it even when the hub has doubts (labels missing...). */
+export function registerImage(image: string, force = false): Promise<RegisteredImage> {
+  return request<RegisteredImage>('POST', `${A}/applications`, {
+    body: force ? { image, force } : { image },
+  });
+}
+
+export function unregisterImage(id: string | number): Promise<void> {
+  return request<void>('DELETE', `${A}/applications/${seg(id)}`);
+}
+
+export function listGrants(): Promise<Grant[]> {
+  return request<Grant[]>('GET', `${A}/accounting`);
+}
+
+export function createGrant(body: {
+  user: string;
+  image: string;
+  policy: Policy;
+}): Promise<{ mapping_id: string }> {
+  return request('POST', `${A}/accounting`, { body });
+}
+
+export function deleteGrant(mappingId: string): Promise<void> {
+  return request<void>('DELETE', `${A}/accounting/${seg(mappingId)}`);
+}
+
+export function listAllContainers(): Promise<AdminContainer[]> {
+  return request<AdminContainer[]>('GET', `${A}/containers`);
+}
+
+export function stopAnyContainer(urlId: string): Promise<void> {
+  return request<void>('DELETE', `${A}/containers/${seg(urlId)}`);
+}
+
+export function containerLogs(urlId: string, tail = 200): Promise<string> {
+  return request<string>('GET', `${A}/containers/${seg(urlId)}/logs?tail=${tail}`, { text: true });
+}
+
+/** Filters of the audit log; empty strings mean "any". */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  limit?: number;
+}
+
+export function listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {
+  const q = new URLSearchParams();
+  if (filter.actor) q.set('actor', filter.actor);
+  if (filter.action) q.set('action', filter.action);
+  if (filter.limit) q.set('limit', String(filter.limit));
+  const qs = q.toString();
+  return request<AuditEvent[]>('GET', `${A}/audit${qs ? `?${qs}` : ''}`);
+}
