@@ -14,4 +14,10 @@ bash scripts/ensure-test-tools.sh
 echo "== build the portal"
 npx vite build --config frontend/vite.config.ts --logLevel warn
 echo "== tests"
-npx jest --ci --runInBand "$@"
+results=$(mktemp)
+status=0
+npx jest --ci --runInBand --json --outputFile="$results" "$@" || status=$?
+# One plain closing line that any CI reader understands.
+node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$results" || true
+rm -f "$results"
+exit "$status"
