@@ -7,6 +7,7 @@ import {
   pageWidth,
   screenshot,
   VIEWPORTS,
+  logIn,
 } from '../helpers/browser';
 import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
@@ -30,14 +31,6 @@ let hub: TestHub;
 let browser: Browser;
 let labelled: { ref: string };
 let unlabelled: { ref: string };
-
-async function logIn(page: Page, name: string, password: string, next = '/hub/launcher') {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(`**${next}`);
-}
 
 /** The catalogue learns of new images from Docker events: reload until the card is there. */
 async function waitForDiscovered(page: Page, ref: string): Promise<void> {

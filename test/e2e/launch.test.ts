@@ -1,5 +1,5 @@
 import Dockerode from 'dockerode';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   ensureFrontendBuilt,
   launchBrowser,
@@ -7,6 +7,7 @@ import {
   pageWidth,
   screenshot,
   VIEWPORTS,
+  logIn,
 } from '../helpers/browser';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
@@ -42,14 +43,6 @@ let hub: TestHub;
 let browser: Browser;
 let admin: Client;
 let failed = false;
-
-async function logIn(page: Page, name: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL('**/hub/launcher');
-}
 
 beforeAll(async () => {
   await ensureFrontendBuilt();

@@ -1,6 +1,6 @@
 import Dockerode from 'dockerode';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { ensureFrontendBuilt, launchBrowser, newPage, screenshot } from '../helpers/browser';
+import { ensureFrontendBuilt, launchBrowser, newPage, screenshot, logIn } from '../helpers/browser';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { dumpRealmLogs, removeRealmContainers } from './fixtures';
 import {
@@ -42,14 +42,6 @@ let hub: TestHub;
 let browser: Browser;
 let admin: Client;
 let failed = false;
-
-async function logIn(page: Page, name: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL('**/hub/launcher');
-}
 
 type Root = Page | ReturnType<Page['frameLocator']>;
 

@@ -135,3 +135,17 @@ export async function ensureFrontendBuilt(): Promise<void> {
     fs.rmSync(lock, { recursive: true, force: true });
   }
 }
+
+/** Logs in through the login page as a person would, and waits for the page `next` leads to. */
+export async function logIn(
+  page: Page,
+  name: string,
+  password: string,
+  next = '/hub/launcher',
+): Promise<void> {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**${next}`);
+}
