@@ -18,6 +18,6 @@ results=$(mktemp)
 status=0
 npx jest --ci --runInBand --json --outputFile="$results" "$@" || status=$?
 # One plain closing line that any CI reader understands.
-node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$results" || true
+node -e 'const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$results" || true
 rm -f "$results"
 exit "$status"
