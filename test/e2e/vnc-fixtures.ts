@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { SCREENSHOT_DIR } from '../helpers/browser';
+import { withDirLock } from '../helpers/dir-lock';
 import type { Client, TestHub } from '../helpers/hub';
 
 /**
@@ -26,33 +26,21 @@ export const TERMINAL_IMAGE = `${process.env.HUB_IMAGE_PREFIX ?? 'hub/'}terminal
  * keeps two builds from racing on the same tags.
  */
 export async function ensureTerminalImage(): Promise<void> {
-  const lock = path.join(os.tmpdir(), 'hub-build-images.lock');
-  for (;;) {
+  await withDirLock('hub-build-images.lock', 15 * 60_000, async () => {
     try {
-      fs.mkdirSync(lock);
-      break;
-    } catch {
-      // A lock older than 15 minutes is a crashed build's leftover.
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-      if (age > 15 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 500));
+      await promisify(execFile)('bash', ['scripts/build-images.sh', '--only', 'terminal'], {
+        cwd: ROOT,
+        timeout: 15 * 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    } catch (err) {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      throw new Error(
+        `scripts/build-images.sh --only terminal failed: ${(err as Error).message}\n` +
+          `${stdout.slice(-3000)}\n${stderr.slice(-3000)}`,
+      );
     }
-  }
-  try {
-    await promisify(execFile)('bash', ['scripts/build-images.sh', '--only', 'terminal'], {
-      cwd: ROOT,
-      timeout: 15 * 60_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (err) {
-    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new Error(
-      `scripts/build-images.sh --only terminal failed: ${(err as Error).message}\n` +
-        `${stdout.slice(-3000)}\n${stderr.slice(-3000)}`,
-    );
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs, { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { withDirLock } from './dir-lock';
 
 /** Debian's Chromium; playwright-core drives it directly, nothing is downloaded. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -105,19 +105,7 @@ function distIsFresh(): boolean {
  */
 export async function ensureFrontendBuilt(): Promise<void> {
   if (distIsFresh()) return;
-  const lock = path.join(os.tmpdir(), 'hub-frontend-build.lock');
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch {
-      // Another worker is building; a lock older than 5 minutes is a crashed build's leftover.
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-      if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
+  await withDirLock('hub-frontend-build.lock', 5 * 60_000, () => {
     if (distIsFresh()) return;
     execFileSync(
       process.execPath,
@@ -131,9 +119,7 @@ export async function ensureFrontendBuilt(): Promise<void> {
       ],
       { cwd: ROOT, stdio: 'pipe', timeout: 180_000 },
     );
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Logs in through the login page as a person would, and waits for the page `next` leads to. */
