@@ -296,6 +296,29 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     return { kind: 'ok', route, path };
   }
 
+  /** Rewrites `req` for the app (forward headers, canonical path) and starts tracking it. */
+  function beginForwarding(
+    req: IncomingMessage,
+    route: Readonly<Route>,
+    path: ProxyPath,
+  ): Forwarding {
+    prepareForwardHeaders(req, forwardOpts);
+    req.url = path.url;
+    const f: Forwarding = {
+      route,
+      prefix: path.prefix,
+      method: req.method ?? 'GET',
+      timer: null,
+      timedOut: false,
+      responded: false,
+      upgraded: false,
+      retried: false,
+      proxyReq: null,
+    };
+    forwarding.set(req, f);
+    return f;
+  }
+
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const sock = req.socket;
     const read0 = sock.bytesRead;
@@ -323,20 +346,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
       }
-      prepareForwardHeaders(req, forwardOpts);
-      req.url = path.url;
-      f = {
-        route,
-        prefix: path.prefix,
-        method: req.method ?? 'GET',
-        timer: null,
-        timedOut: false,
-        responded: false,
-        upgraded: false,
-        retried: false,
-        proxyReq: null,
-      };
-      forwarding.set(req, f);
+      f = beginForwarding(req, route, path);
       // The timeout measures the app's answer, not the client's upload.
       const armed = f;
       if (req.readableEnded || req.complete) armTimeout(armed);
@@ -365,19 +375,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
         metrics.request(503);
         return rejectUpgrade(socket, appNotRunning());
       }
-      prepareForwardHeaders(req, forwardOpts);
-      req.url = path.url;
-      forwarding.set(req, {
-        route,
-        prefix: path.prefix,
-        method: req.method ?? 'GET',
-        timer: null,
-        timedOut: false,
-        responded: false,
-        upgraded: false,
-        retried: false,
-        proxyReq: null,
-      });
+      beginForwarding(req, route, path);
       engine.ws(req, socket, head, { target: targetOf(route) }, onWsError);
     } catch (err) {
       log.error({ err }, 'proxy upgrade failed');
