@@ -8,6 +8,7 @@ import {
   screenshot,
   VIEWPORTS,
   logIn,
+  waitUntilLoaded,
 } from '../helpers/browser';
 import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
@@ -216,7 +217,7 @@ describe('admin console (browser)', () => {
       ]) {
         await page.goto(path);
         await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor();
-        await page.locator('hub-loading').waitFor({ state: 'detached' });
+        await waitUntilLoaded(page);
         const width = await pageWidth(page);
         expect({ path, width }).toEqual({ path, width: VIEWPORTS.phone.width });
         await screenshot(page, `phone${path.replace(/\//g, '-')}`);

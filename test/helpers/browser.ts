@@ -71,6 +71,15 @@ export function pageWidth(page: Page): Promise<number> {
   return page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
 }
 
+/**
+ * Waits until no `<hub-loading>` placeholder is left on the page. A page may show several at
+ * once (one per section); `first()` keeps matching whichever is left, so waiting for it to
+ * detach waits for all of them without tripping Playwright's strict mode.
+ */
+export async function waitUntilLoaded(page: Page): Promise<void> {
+  await page.locator('hub-loading').first().waitFor({ state: 'detached' });
+}
+
 /** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png; returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
