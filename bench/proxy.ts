@@ -34,7 +34,6 @@ const CHP_BIN = path.join(
 );
 const URL_ID = '0123456789abcdef0123456789abcdef';
 const PREFIX = `/user/bench/containers/${URL_ID}/`;
-const COOKIE = 'hub-session=bench';
 
 // ---------------------------------------------------------------- load generators
 
@@ -219,10 +218,12 @@ async function startHubProxy(target: string, engine?: EngineName, raw = false): 
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`bench proxy exited with ${code}`)));
-  });
+  const { port, cookie } = await new Promise<{ port: number; cookie: string }>(
+    (resolve, reject) => {
+      child.once('message', (m: { port: number; cookie: string }) => resolve(m));
+      child.once('exit', (code) => reject(new Error(`bench proxy exited with ${code}`)));
+    },
+  );
   const ask = <T>(what: string) =>
     new Promise<T>((resolve) => {
       child.once('message', (m: { answer: T }) => resolve(m.answer));
@@ -233,7 +234,7 @@ async function startHubProxy(target: string, engine?: EngineName, raw = false): 
     name: label,
     host: '127.0.0.1',
     port,
-    headers: { Cookie: COOKIE },
+    headers: cookie ? { Cookie: cookie } : {},
     pid: child.pid,
     fds: () => ask<number>('fds'),
     stop: () => stopChild(child),
@@ -252,6 +253,7 @@ async function proxyChild(): Promise<void> {
   const target = process.env.BENCH_TARGET!;
   const engineName = (process.env.BENCH_ENGINE || undefined) as EngineName | undefined;
   let server: http.Server;
+  let cookie = '';
   if (process.env.BENCH_RAW) {
     // The library alone, as configurable-http-proxy uses it: no hub-side socket hygiene.
     const { createEngine } = await import('../server/proxy/engine');
@@ -268,22 +270,23 @@ async function proxyChild(): Promise<void> {
       engine.ws(req, socket, head, { target: url }, () => socket.destroy()),
     );
   } else {
-    const { Registry } = await import('prom-client');
     const { createUserProxy } = await import('../server/proxy/proxy');
     const { RouteStore } = await import('../server/proxy/route-store');
-    const { logger } = await import('../server/log');
+    const { HUB_COOKIE_NAMES } = await import('../server/auth/cookies');
+    const hub = await benchAccount();
+    cookie = hub.cookie;
     const routes = new RouteStore();
     routes.set({ urlId: URL_ID, user: 'bench', target, containerId: 'bench', mappingId: 'bench' });
     const proxy = createUserProxy({
       routes,
-      identify: async (req) =>
-        req.headers.cookie?.includes(COOKIE) ? { name: 'bench', admin: false } : null,
-      hubCookieNames: ['hub-session', 'hub-session.sig'],
+      // The hub's own check: signed session cookie (HMAC) → session cache → user.
+      identify: hub.identify,
+      hubCookieNames: HUB_COOKIE_NAMES,
       timeoutSeconds: 60,
       wsPingSeconds: 30,
-      registry: new Registry(),
+      registry: hub.registry,
       loginPath: '/login',
-      log: logger('bench'),
+      log: hub.log,
       engine: engineName,
     });
     server = http.createServer((req, res) => {
@@ -298,13 +301,36 @@ async function proxyChild(): Promise<void> {
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
   server.listen(0, '127.0.0.1', () =>
-    process.send!({ port: (server.address() as AddressInfo).port }),
+    process.send!({ port: (server.address() as AddressInfo).port, cookie }),
   );
   process.on('message', (m: { ask: string }) => {
     if (m.ask === 'fds') process.send!({ answer: readdirSync('/proc/self/fd').length });
   });
   process.on('SIGTERM', () => process.exit(0));
   process.on('SIGINT', () => process.exit(0));
+}
+
+/**
+ * A real hub state in a temporary data folder (SQLite, secrets) with user `bench` logged in:
+ * returns the hub's identify and the signed session cookie a browser would send.
+ */
+async function benchAccount() {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const { default: Keygrip } = await import('keygrip');
+  const { openHub } = await import('../server/hub');
+  const { SESSION_COOKIE } = await import('../server/auth/cookies');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'));
+  const hub = await openHub({ env: {}, overrides: { data_dir: dataDir } });
+  const { user } = await hub.users.create('bench', { password: 'bench-password-1' });
+  const { id } = await hub.sessions.create(user.id, '127.0.0.1', 'bench');
+  const signature = new Keygrip(hub.keys).sign(`${SESSION_COOKIE}=${id}`);
+  return {
+    identify: hub.identify,
+    registry: hub.registry,
+    log: hub.log,
+    cookie: `${SESSION_COOKIE}=${id}; ${SESSION_COOKIE}.sig=${signature}`,
+  };
 }
 
 async function ensureChp(): Promise<void> {
@@ -543,7 +569,7 @@ export async function runEngineComparison(): Promise<void> {
   ];
   try {
     // Two rounds in alternating order, so that load from elsewhere on the machine hits both.
-    const configs = (['http-proxy', 'http-proxy-3'] as const).flatMap((engine) =>
+    const configs = (['undici', 'http-proxy-3', 'http-proxy'] as const).flatMap((engine) =>
       [true, false].map((raw) => ({ engine, raw })),
     );
     for (const { engine, raw } of [...configs, ...configs.reverse()]) {

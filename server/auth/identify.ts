@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
-import { readSessionCookie } from './cookies';
+import { sessionCookieReader } from './cookies';
 import type { Identity, SessionStore } from './sessions';
 import type { TokenStore } from './tokens';
 
@@ -23,10 +23,11 @@ export function createIdentify(deps: {
   tokens: TokenStore;
   keys: string[];
 }): Identify {
+  const readSessionCookie = sessionCookieReader(deps.keys);
   return async (req) => {
     const token = bearerToken(req);
     if (token) return deps.tokens.verify(token);
-    const sid = readSessionCookie(req, deps.keys);
+    const sid = readSessionCookie(req);
     return sid ? deps.sessions.lookup(sid) : null;
   };
 }

@@ -161,6 +161,12 @@ export const configSchema = z
           'A proxied request whose app sends no headers in this time gets 504.',
         ),
         websocket_ping_seconds: seconds(30, 'Ping interval that keeps idle WebSockets open.'),
+        engine: z
+          .enum(['undici', 'http-proxy-3', 'http-proxy'])
+          .default('undici')
+          .describe(
+            'Forwarding implementation behind the http-proxy API (server/proxy/engine.ts has the measurements).',
+          ),
       })
       .default({}),
   })

@@ -1,10 +1,30 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Agent } from 'node:http';
+import type {
+  Agent,
+  ClientRequest,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as httpProxy3 from 'http-proxy-3';
 import httpProxy from 'http-proxy';
+import type { HubConfig } from '../config/schema';
+import { UndiciEngine } from './undici-engine';
 
-/** The http-proxy API surface the hub uses; both packages implement it. */
+/** What the hub does with an upstream request: cancel it, and know whether it reused a socket. */
+export interface UpstreamRequest {
+  destroy(): void;
+  /** True when sent on a kept-alive connection (such a GET may be retried once on a reset). */
+  readonly reusedSocket: boolean;
+}
+
+/** An upstream answer before its head is relayed; `headers` may be rewritten in place. */
+export interface UpstreamResponse {
+  statusCode?: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** The http-proxy API surface the hub uses; every engine implements it. */
 export interface ProxyEngine {
   web(
     req: IncomingMessage,
@@ -21,11 +41,11 @@ export interface ProxyEngine {
   ): void;
   on(
     event: 'proxyReq',
-    listener: (proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) => void,
+    listener: (proxyReq: UpstreamRequest, req: IncomingMessage, res: ServerResponse) => void,
   ): unknown;
   on(
     event: 'proxyRes',
-    listener: (proxyRes: IncomingMessage, req: IncomingMessage) => void,
+    listener: (proxyRes: UpstreamResponse, req: IncomingMessage) => void,
   ): unknown;
   on(
     event: 'proxyReqWs',
@@ -35,9 +55,12 @@ export interface ProxyEngine {
     event: 'error',
     listener: (err: Error, req: IncomingMessage, target: unknown) => void,
   ): unknown;
+  /** Frees pooled connections (the http-proxy packages leave that to the agent's owner). */
+  close?(): void;
 }
 
-export type EngineName = 'http-proxy-3' | 'http-proxy';
+/** The engines by short name, as config `proxy.engine` lists them. */
+export type EngineName = HubConfig['proxy']['engine'];
 
 /**
  * Which implementation of the http-proxy API the hub uses, chosen by measurement
@@ -58,13 +81,14 @@ export type EngineName = 'http-proxy-3' | 'http-proxy';
  * a leak. Hence http-proxy-3, at a throughput cost that inside the hub is within this shared
  * machine's noise. `engine: 'http-proxy'` remains selectable for re-measuring.
  */
-export const DEFAULT_ENGINE: EngineName = 'http-proxy-3';
+export const DEFAULT_ENGINE: EngineName = 'undici';
 
 // Options shared by both: no X-Forwarded handling (forward-headers.ts does it, trusting or
 // not), the client's Host kept (apps check Origin against it), the full path kept.
 const OPTIONS = { xfwd: false, changeOrigin: false, prependPath: false, ws: true } as const;
 
 export function createEngine(name: EngineName = DEFAULT_ENGINE): ProxyEngine {
+  if (name === 'undici') return new UndiciEngine();
   const server =
     name === 'http-proxy'
       ? httpProxy.createProxyServer(OPTIONS)

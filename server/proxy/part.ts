@@ -15,6 +15,7 @@ PARTS.push((hub) => {
     loginPath: '/login',
     log: hub.log.child({ ns: 'proxy' }),
     trustProxy: hub.config.trust_proxy,
+    engine: hub.config.proxy.engine,
   });
   hub.services.proxy = proxy;
   return {

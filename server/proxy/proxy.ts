@@ -4,7 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { ServiceUnavailable, type HubError } from '../errors';
 import type { Logger } from '../log';
-import { createEngine, type EngineName, type ProxyEngine } from './engine';
+import {
+  createEngine,
+  type EngineName,
+  type ProxyEngine,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './engine';
 import { prepareForwardHeaders } from './forward-headers';
 import { createProxyMetrics } from './metrics';
 import { canonicalize, isProxyUrl, MalformedPath, matchProxyPath, type ProxyPath } from './path';
@@ -77,7 +83,7 @@ interface Forwarding {
   responded: boolean;
   upgraded: boolean;
   retried: boolean;
-  proxyReq: ClientRequest | null;
+  proxyReq: UpstreamRequest | null;
 }
 
 // Idle connections to apps are closed before the apps' own keep-alive timeouts (Node's default
@@ -123,7 +129,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     startUrl: `${launcherPath}?start=${encodeURIComponent(route.mappingId)}`,
   });
 
-  engine.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) => {
+  engine.on('proxyReq', (proxyReq: UpstreamRequest, req: IncomingMessage, res: ServerResponse) => {
     const f = forwarding.get(req);
     if (!f) return;
     f.proxyReq = proxyReq;
@@ -131,7 +137,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     if (res.destroyed && !res.writableFinished) proxyReq.destroy();
   });
 
-  engine.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
+  engine.on('proxyRes', (proxyRes: UpstreamResponse, req: IncomingMessage) => {
     const f = forwarding.get(req);
     if (!f) return;
     f.responded = true;
@@ -393,6 +399,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     close() {
       tunnels.close();
       agent.destroy();
+      engine.close?.();
     },
   };
 }

@@ -69,6 +69,16 @@ it('refuses another user and sends an anonymous browser to the login page', asyn
   expect(anon.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`${PREFIX}lab`)}`);
 });
 
+it('treats a forged or stale session cookie as no session at all', async () => {
+  const forger = th.client();
+  forger.cookies.set('hub-session', alice.cookies.get('hub-session')!);
+  forger.cookies.set('hub-session.sig', 'forged-signature');
+  const page = await forger.fetch(`${PREFIX}lab`, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(302);
+  const api = await forger.fetch(`${PREFIX}headers`, { headers: { accept: 'application/json' } });
+  expect(api.status).toBe(404);
+});
+
 it('carries WebSockets for the owner only', async () => {
   const url = `${th.url.replace('http', 'ws')}${PREFIX}ws`;
   const ws = new WebSocket(url, { headers: { cookie: alice.cookieHeader() } });
