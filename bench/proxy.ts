@@ -589,7 +589,8 @@ export async function runEngineComparison(): Promise<void> {
           const cpuPerReq = ((cpuMs(e.pid) - cpu0) * 1000) / speed.count;
           const before = await e.fds!();
           await soak(e);
-          await new Promise((r) => setTimeout(r, 3000)); // let graceful closes finish
+          // Past the 2 s close linger and the 4 s upstream keep-alive: what is left is a leak.
+          await new Promise((r) => setTimeout(r, 5000));
           lines.push([
             e.name,
             fmt(speed.perSecond, 0),

@@ -25,17 +25,18 @@ export function containersRouter(hub: Hub): Router {
   const router = new Router({ prefix: '/api/v1/containers' });
   router.use(requireUser);
 
-  // Answers once the app answers HTTP: 201 for a new container, 200 for the one already running.
+  // Answers 201 once the app answers HTTP, also when it hands back the container already running
+  // for this grant (DESIGN.md names 201 only; clients rely on it). The audit log tells the two apart.
   router.post('/', async (ctx) => {
     const me = identityOf(ctx);
     const body = startBody.parse(ctx.request.body ?? {});
-    const { container, created } = await containersOf(hub).start(
+    const { container } = await containersOf(hub).start(
       me,
       body.mapping_id,
       body.configurables,
       ctx.ip,
     );
-    ctx.status = created ? 201 : 200;
+    ctx.status = 201;
     ctx.body = container;
   });
 

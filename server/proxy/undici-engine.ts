@@ -121,6 +121,11 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
     callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
   ): void {
     const call = new UpstreamCall();
+    // A client that leaves mid-answer frees the app's connection (else a paused download would
+    // hold it for good); the engine does this itself so that it leaks nothing on its own.
+    res.once('close', () => {
+      if (!res.writableFinished) call.destroy();
+    });
     this.emit('proxyReq', call, req, res);
     const body = hasBody(req) ? req : null;
     let status = 0;
