@@ -5,7 +5,6 @@ import type {
   OutgoingHttpHeaders,
   ServerResponse,
 } from 'node:http';
-import type { Duplex } from 'node:stream';
 import * as httpProxy3 from 'http-proxy-3';
 import { type Dispatcher, Pool } from 'undici';
 import type { ProxyEngine, UpstreamRequest, UpstreamResponse } from './engine';
@@ -180,15 +179,9 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
     }
   }
 
-  ws(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    options: { target: URL },
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, socket: Duplex) => void,
-  ): void {
+  readonly ws: ProxyEngine['ws'] = (req, socket, head, options, callback) => {
     this.upgrades.ws(req, socket, head, options, callback as never);
-  }
+  };
 
   /** Closes every pool and stops the idle sweep. */
   close(): void {

@@ -57,6 +57,8 @@ export interface ManagerDeps {
   images: AppImages;
   audit(e: AuditEvent): Promise<void>;
   log: Logger;
+  /** Told how each start ended and how long it took from the request (queue included). */
+  startObserved?(outcome: 'ready' | 'failed', seconds: number): void;
 }
 
 /** Lines of container output appended to a failed start's reason. */
@@ -298,6 +300,9 @@ export class ContainerManager {
         ...extra,
       });
     const signal = rec.abort.signal;
+    const began = performance.now();
+    const observe = (outcome: 'ready' | 'failed') =>
+      this.deps.startObserved?.(outcome, (performance.now() - began) / 1000);
     let release: (() => void) | null = null;
     try {
       emit(
@@ -330,6 +335,7 @@ export class ContainerManager {
       });
       const url = containerPath(rec.user, rec.urlId);
       emit('ready', 'ready', { url_id: rec.urlId, url });
+      observe('ready');
       await this.deps.audit({
         actor: rec.user,
         action: 'container.start',
@@ -342,6 +348,7 @@ export class ContainerManager {
       const failure = await this.describeFailure(err, rec.urlId);
       await this.cleanupFailed(rec);
       emit('failed', failure.expose ? failure.message : 'internal error');
+      observe('failed');
       await this.deps.audit({
         actor: rec.user,
         action: 'container.start_failed',

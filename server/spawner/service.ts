@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import { catalogForLookup } from '../catalog/service';
 import { ServiceUnavailable } from '../errors';
 import type { Hub } from '../hub';
@@ -35,6 +36,13 @@ export function containerSummaryFor(
 /** Builds the manager from the hub: spawner by `spawner.class`, grants from the database. */
 export function createContainerManager(hub: Hub): ContainerManager {
   const log = logger('spawner');
+  const startSeconds = new Histogram({
+    name: 'hub_container_start_seconds',
+    help: 'From a start request to the app answering HTTP (ready) or giving up (failed).',
+    labelNames: ['outcome'],
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+    registers: [hub.registry],
+  });
   return new ContainerManager({
     config: hub.config,
     spawner: createSpawner({ config: hub.config, docker: hub.docker, log }),
@@ -47,5 +55,6 @@ export function createContainerManager(hub: Hub): ContainerManager {
     },
     audit: (e) => hub.audit(e),
     log,
+    startObserved: (outcome, seconds) => startSeconds.observe({ outcome }, seconds),
   });
 }

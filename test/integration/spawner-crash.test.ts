@@ -178,7 +178,7 @@ it('leaves no orphan and loses no route when the hub is SIGKILLed mid-spawn and 
     method: 'POST',
     json: { mapping_id: aliceGrant },
   });
-  expect(again).toMatchObject({ status: 200, body: { url_id: adopted.url_id } });
+  expect(again).toMatchObject({ status: 201, body: { url_id: adopted.url_id } });
 
   // Bob's start may or may not have reached a running container; either way he can start now.
   const bobs = await bob.json<View>('/api/v1/containers', {

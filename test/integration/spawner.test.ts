@@ -149,6 +149,8 @@ describe('starting an application', () => {
     expect((await page.text()).trim()).toBe('ok');
     const stages = (await progress).map((e) => e.stage);
     expect(stages).toEqual(['queued', 'creating', 'starting', 'waiting', 'ready']);
+    const metrics = await (await th.client().fetch('/metrics')).text();
+    expect(metrics).toMatch(/^hub_container_start_seconds_count\{outcome="ready"\} [1-9]/m);
   });
 
   it('labels the container, sets the designed env and nothing of the hub', async () => {
@@ -228,7 +230,7 @@ describe('starting an application', () => {
 
   it('returns the running container when started again', async () => {
     const again = await start(alice, mappingId);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201);
     expect(again.body.url_id).toBe(view.url_id);
   });
 

@@ -1,4 +1,4 @@
-import { request, seg } from './api';
+import { ApiError, request, seg } from './api';
 import type { Application, ConfigurableValues, Container } from './types';
 
 /** The caller's grants with their images and current containers. */
@@ -11,14 +11,32 @@ export function listContainers(): Promise<Container[]> {
   return request<Container[]>('GET', '/api/v1/containers');
 }
 
-/** Starts an app; resolves once it answers HTTP (tens of seconds for desktop apps). */
-export function startContainer(
+// A start may take a minute; a network blip in that time (Wi-Fi roaming, a VPN reconnecting,
+// Chromium cancelling requests when the host's interfaces change) must not end in an error.
+const START_ATTEMPTS = 3;
+const START_RETRY_MS = 1000;
+
+/**
+ * Starts an app; resolves once it answers HTTP (tens of seconds for desktop apps). The hub
+ * answers every start of one grant with the same container, so a start whose connection broke
+ * is simply asked again: it joins the start already under way.
+ */
+export async function startContainer(
   mappingId: string,
   configurables: ConfigurableValues,
+  retryMs = START_RETRY_MS,
 ): Promise<Container> {
   const body: { mapping_id: string; configurables?: ConfigurableValues } = { mapping_id: mappingId };
   if (Object.keys(configurables).length) body.configurables = configurables;
-  return request<Container>('POST', '/api/v1/containers', { body });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request<Container>('POST', '/api/v1/containers', { body });
+    } catch (err) {
+      const network = err instanceof ApiError && err.status === 0;
+      if (!network || attempt >= START_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  }
 }
 
 /** Stops and removes one of the caller's containers. */

@@ -1,3 +1,5 @@
+import { ApiError } from '../../../frontend/src/data/api';
+import { startContainer } from '../../../frontend/src/data/applications';
 import { EMPTY_POLICY_FORM, policyFromForm } from '../../../frontend/src/data/policy';
 import {
   checkResolution,
@@ -144,5 +146,41 @@ describe('status and time', () => {
     expect(formatAgo('2025-01-01T11:59:50Z', now)).toBe('just now');
     expect(formatAgo('2025-01-01T12:00:05Z', now)).toBe('just now');
     expect(formatAgo('2025-01-01T11:50:00Z', now)).toBe('10 min ago');
+  });
+});
+
+describe('startContainer', () => {
+  const running = { url_id: 'u', url: '/user/a/containers/u/', status: 'running' };
+  const answer = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  let fetchSpy: jest.SpyInstance;
+  afterEach(() => fetchSpy.mockRestore());
+
+  it('asks again when the connection broke, and gets the start under way', async () => {
+    fetchSpy = jest
+      .spyOn(globalThis, 'fetch')
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockResolvedValueOnce(answer(201, running));
+    await expect(startContainer('m-1', {}, 0)).resolves.toEqual(running);
+    expect(fetchSpy).toHaveBeenCalledTimes(2);
+    const [, init] = fetchSpy.mock.calls[1] as [string, RequestInit];
+    expect(JSON.parse(String(init.body))).toEqual({ mapping_id: 'm-1' });
+  });
+
+  it('gives up after three broken connections with the network message', async () => {
+    fetchSpy = jest.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('Failed to fetch'));
+    const err = await startContainer('m-1', {}, 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe('network');
+    expect(fetchSpy).toHaveBeenCalledTimes(3);
+  });
+
+  it('never repeats a start the hub refused', async () => {
+    fetchSpy = jest
+      .spyOn(globalThis, 'fetch')
+      .mockResolvedValue(answer(429, { error: { code: 'too_many', message: 'wait' } }));
+    const err = await startContainer('m-1', {}, 0).catch((e: unknown) => e);
+    expect((err as ApiError).status).toBe(429);
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
   });
 });
