@@ -315,12 +315,13 @@ async function proxyChild(): Promise<void> {
  * returns the hub's identify and the signed session cookie a browser would send.
  */
 async function benchAccount() {
-  const { mkdtempSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const os = await import('node:os');
   const { default: Keygrip } = await import('keygrip');
   const { openHub } = await import('../server/hub');
   const { SESSION_COOKIE } = await import('../server/auth/cookies');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'));
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const hub = await openHub({ env: {}, overrides: { data_dir: dataDir } });
   const { user } = await hub.users.create('bench', { password: 'bench-password-1' });
   const { id } = await hub.sessions.create(user.id, '127.0.0.1', 'bench');
@@ -568,7 +569,7 @@ export async function runEngineComparison(): Promise<void> {
     ['proxy', 'small req/s', 'p50 ms', 'CPU µs/req', 'fds before', 'fds after soak'],
   ];
   try {
-    // Two rounds in alternating order, so that load from elsewhere on the machine hits both.
+    // Two rounds in opposite orders, so that load from elsewhere on the machine hits all alike.
     const configs = (['undici', 'http-proxy-3', 'http-proxy'] as const).flatMap((engine) =>
       [true, false].map((raw) => ({ engine, raw })),
     );
