@@ -118,6 +118,13 @@ describe('admin console (browser)', () => {
       await grantRow.waitFor();
       expect(await grantRow.textContent()).toContain('memory 256m');
       await screenshot(page, 'admin-grants');
+      // Each user's grants are fetched on their own: another user's list does not hold it.
+      await page.getByLabel('User', { exact: true }).selectOption(ADMIN.name);
+      await page.getByRole('heading', { name: `Applications of ${ADMIN.name}` }).waitFor();
+      await waitUntilLoaded(page);
+      expect(await page.locator('tr', { hasText: labelled.ref }).count()).toBe(0);
+      await page.getByLabel('User', { exact: true }).selectOption(USER.name);
+      await grantRow.waitFor();
 
       // The audit log shows what just happened, filtered by action.
       await page.getByRole('link', { name: 'Audit log', exact: true }).click();

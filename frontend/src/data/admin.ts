@@ -54,8 +54,10 @@ export function unregisterImage(id: string | number): Promise<void> {
   return request<void>('DELETE', `${A}/applications/${seg(id)}`);
 }
 
-export function listGrants(): Promise<Grant[]> {
-  return request<Grant[]>('GET', `${A}/accounting`);
+/** Grants, all or one user's (the server filters: a hub may hold tens of thousands). */
+export function listGrants(filter: { user?: string } = {}): Promise<Grant[]> {
+  const query = filter.user ? `?user=${encodeURIComponent(filter.user)}` : '';
+  return request<Grant[]>('GET', `${A}/accounting${query}`);
 }
 
 export function createGrant(body: {

@@ -36,7 +36,8 @@ export class HubAdminGrantsPage extends LitElement {
 
   @state() private users: AdminUser[] | null = null;
   @state() private images: RegisteredImage[] | null = null;
-  @state() private grants: Grant[] | null = null;
+  /** The grants of one user, named, so a stale list is never shown under another name. */
+  @state() private grants: { user: string; list: Grant[] } | null = null;
   @state() private loadError = '';
   @state() private user = new URLSearchParams(location.search).get('user') ?? '';
   @state() private image = '';
@@ -52,22 +53,32 @@ export class HubAdminGrantsPage extends LitElement {
   private async load(): Promise<void> {
     this.loadError = '';
     try {
-      const [users, images, grants] = await Promise.all([listUsers(), listImages(), listGrants()]);
+      const [users, images] = await Promise.all([listUsers(), listImages()]);
       this.users = users;
       this.images = images;
-      this.grants = grants;
       if (!this.user || !users.some((u) => u.name === this.user)) this.user = users[0]?.name ?? '';
       if (!this.image || !images.some((i) => i.image === this.image))
         this.image = images[0]?.image ?? '';
+      await this.loadGrants();
     } catch (err) {
       this.loadError = messageOf(err);
     }
+  }
+
+  /** The picked user's grants only; an answer for a user no longer picked is dropped. */
+  private async loadGrants(): Promise<void> {
+    const user = this.user;
+    const grants = user ? await listGrants({ user }) : [];
+    if (user === this.user) this.grants = { user, list: grants };
   }
 
   private pickUser(name: string): void {
     this.user = name;
     this.notice = null;
     history.replaceState(null, '', `?user=${encodeURIComponent(name)}`);
+    this.loadGrants().catch((err: unknown) => {
+      this.notice = { tone: 'error', text: `Could not load the grants: ${messageOf(err)}` };
+    });
   }
 
   private set<K extends keyof PolicyForm>(key: K, value: PolicyForm[K]): void {
@@ -95,14 +106,14 @@ export class HubAdminGrantsPage extends LitElement {
       this.notice = { tone: 'error', text: `Could not grant: ${messageOf(err)}` };
     } finally {
       this.busy = false;
-      await this.load();
+      await this.loadGrants().catch(() => undefined);
     }
   }
 
   private async revoke(g: Grant): Promise<void> {
     const ok = await confirmAction({
       title: `Revoke ${g.image} from ${g.user}?`,
-      message: `${g.user} can no longer start ${g.image}. A running container of this grant keeps running until stopped.`,
+      message: `${g.user} can no longer start ${g.image}, and a running container of this grant is stopped now.`,
       confirmLabel: 'Revoke',
       danger: true,
     });
@@ -116,12 +127,14 @@ export class HubAdminGrantsPage extends LitElement {
       this.notice = { tone: 'error', text: `Could not revoke: ${messageOf(err)}` };
     } finally {
       this.busy = false;
-      await this.load();
+      await this.loadGrants().catch(() => undefined);
     }
   }
 
-  private renderGrants(grants: Grant[]) {
-    const mine = grants.filter((g) => g.user === this.user);
+  private renderGrants(grants: { user: string; list: Grant[] }) {
+    if (grants.user !== this.user)
+      return html`<hub-loading label="Loading the grants of ${this.user}…"></hub-loading>`;
+    const mine = grants.list;
     if (!mine.length) return html`<p class="muted">${this.user} has no application yet.</p>`;
     return html`<div class="table-wrap">
       <table class="stack">
