@@ -213,7 +213,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       clearTimeout(f.timer);
       f.timer = null;
     }
-    if (req.socket.destroyed) {
+    // The client's connection, from the response: an engine that gave up on an upload may
+    // have detached `req` from its socket (undici does, to destroy the body stream alone).
+    const client = res.socket;
+    if (!client || client.destroyed) {
       f?.proxyReq?.destroy();
       return;
     }

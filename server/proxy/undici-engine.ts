@@ -31,22 +31,25 @@ const HOP_BY_HOP = new Set([
 
 /** The upstream side of one exchange, as the hub's proxy sees it: something it can cancel. */
 class UpstreamCall implements UpstreamRequest {
-  // undici retries nothing on its own behalf that the hub would have to know about.
+  // The engine retries a GET on a stale kept-alive connection itself (see dispatch), so the
+  // hub's own retry, written for http.request, stays off.
   readonly reusedSocket = false;
   private controller: Dispatcher.DispatchController | null = null;
-  private cancelled: Error | null = null;
+  private reason: Error | null = null;
+
+  get cancelled(): boolean {
+    return this.reason !== null;
+  }
 
   attach(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.cancelled) controller.abort(this.cancelled);
+    if (this.reason) controller.abort(this.reason);
   }
 
   destroy(): void {
-    if (this.cancelled) return;
-    this.cancelled = Object.assign(new Error('upstream request cancelled'), {
-      code: 'ECONNRESET',
-    });
-    this.controller?.abort(this.cancelled);
+    if (this.reason) return;
+    this.reason = Object.assign(new Error('upstream request cancelled'), { code: 'ECONNRESET' });
+    this.controller?.abort(this.reason);
   }
 }
 
@@ -126,6 +129,17 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
       if (!res.writableFinished) call.destroy();
     });
     this.emit('proxyReq', call, req, res);
+    this.dispatch(req, res, options.target, call, callback, true);
+  }
+
+  private dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: URL,
+    call: UpstreamCall,
+    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
+    mayRetry: boolean,
+  ): void {
     const body = hasBody(req) ? req : null;
     let status = 0;
     const handler: Dispatcher.DispatchHandler = {
@@ -160,11 +174,25 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
           res.end();
           return;
         }
-        callback(asErrno(err), req, res);
+        // A kept-alive connection the app closed just as the request went out on it: nothing
+        // was answered, so a bodiless GET or HEAD is sent once more on a fresh connection.
+        if (
+          mayRetry &&
+          status === 0 &&
+          !body &&
+          (req.method === 'GET' || req.method === 'HEAD') &&
+          err.code === 'UND_ERR_SOCKET' &&
+          !call.cancelled &&
+          !res.destroyed
+        ) {
+          this.dispatch(req, res, target, call, callback, false);
+          return;
+        }
+        this.fail(asErrno(err), req, res, callback);
       },
     };
     try {
-      this.poolFor(options.target).dispatch(
+      this.poolFor(target).dispatch(
         {
           path: req.url ?? '/',
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
@@ -175,7 +203,25 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
       );
     } catch (err) {
       // undici refuses a request it cannot send (an invalid header value) before dispatching.
-      callback(err as NodeJS.ErrnoException, req, res);
+      this.fail(err as NodeJS.ErrnoException, req, res, callback);
+    }
+  }
+
+  /**
+   * Hands an error to the caller's callback. It runs inside undici's socket handlers, where a
+   * throw would be uncaught and end the hub: a failing callback costs this one response only.
+   */
+  private fail(
+    err: NodeJS.ErrnoException,
+    req: IncomingMessage,
+    res: ServerResponse,
+    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
+  ): void {
+    try {
+      callback(err, req, res);
+    } catch (thrown) {
+      res.destroy();
+      this.emit('error', thrown, req, res);
     }
   }
 

@@ -1,0 +1,71 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { raw } from './proxy-client';
+import { newUrlId, type ProxyHarness, startProxyHarness } from './proxy-harness';
+
+// An app that drops every kept-alive connection the moment a second request arrives on it,
+// without answering: the race in which the proxy reuses a connection the app is just closing
+// (uvicorn and Node close idle ones after 5 s, gunicorn's async workers after 2 s).
+let app: http.Server;
+let appUrl: string;
+const seen: string[] = [];
+
+beforeAll(async () => {
+  const requestsOn = new WeakMap<Socket, number>();
+  app = http.createServer((req, res) => {
+    const n = (requestsOn.get(req.socket) ?? 0) + 1;
+    requestsOn.set(req.socket, n);
+    seen.push(`${req.method} ${n}`);
+    if (n > 1) {
+      req.socket.destroy();
+      return;
+    }
+    req.resume();
+    req.on('end', () => res.end('ok\n'));
+  });
+  app.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  app.closeAllConnections();
+  await new Promise((resolve) => app.close(resolve));
+});
+
+describe.each(['undici', 'http-proxy-3', 'http-proxy'] as const)('on the %s engine', (engine) => {
+  let hub: ProxyHarness;
+  const urlId = newUrlId();
+  const prefix = `/user/alice/containers/${urlId}/`;
+  // Keep-alive also from the client: the http-proxy packages forward its Connection header.
+  const asAlice = { cookie: 'hub-session=alice', connection: 'keep-alive' };
+
+  beforeAll(async () => {
+    hub = await startProxyHarness({ engine });
+    hub.routes.set({ urlId, user: 'alice', target: appUrl, containerId: 'c', mappingId: 'm' });
+  });
+
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('sends a GET again on a fresh connection when the kept-alive one was closed', async () => {
+    expect((await raw(hub.url, `${prefix}a`, { headers: asAlice })).status).toBe(200);
+    seen.length = 0;
+    const again = await raw(hub.url, `${prefix}b`, { headers: asAlice });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 200, body: 'ok\n' });
+    expect(seen).toEqual(['GET 2', 'GET 1']);
+  });
+
+  it('never sends a POST twice: it answers 503 and the app saw it once', async () => {
+    expect((await raw(hub.url, `${prefix}a`, { headers: asAlice })).status).toBe(200);
+    seen.length = 0;
+    const post = await raw(hub.url, `${prefix}form`, {
+      method: 'POST',
+      headers: { ...asAlice, accept: 'application/json', 'content-type': 'text/plain' },
+      body: 'once',
+    });
+    expect(post.status).toBe(503);
+    expect(seen).toEqual(['POST 2']);
+  });
+});
