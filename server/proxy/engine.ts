@@ -98,5 +98,13 @@ export function createEngine(name: EngineName = DEFAULT_ENGINE): ProxyEngine {
     name === 'http-proxy'
       ? httpProxy.createProxyServer(OPTIONS)
       : httpProxy3.createProxyServer(OPTIONS);
+  // Neither package ends the client's response when the app's dies mid-body (its pipe just
+  // stops), so the client would wait for the rest forever: cut it off, as the app did.
+  const events = server as unknown as NodeJS.EventEmitter;
+  events.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => {
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
+  });
   return server as unknown as ProxyEngine;
 }

@@ -3,9 +3,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { raw } from './proxy-client';
 import { newUrlId, type ProxyHarness, startProxyHarness } from './proxy-harness';
 
-// An app that drops every kept-alive connection the moment a second request arrives on it,
-// without answering: the race in which the proxy reuses a connection the app is just closing
-// (uvicorn and Node close idle ones after 5 s, gunicorn's async workers after 2 s).
+// An app that misbehaves on purpose, on a real socket. Its default route drops every kept-alive
+// connection the moment a second request arrives on it, without answering: the race in which
+// the proxy reuses a connection the app is just closing (uvicorn and Node close idle ones
+// after 5 s, gunicorn's async workers after 2 s). `/die-mid-body` sends half its body and
+// dies; `/garbage` answers with bytes that are not HTTP.
 let app: http.Server;
 let appUrl: string;
 const seen: string[] = [];
@@ -13,6 +15,15 @@ const seen: string[] = [];
 beforeAll(async () => {
   const requestsOn = new WeakMap<Socket, number>();
   app = http.createServer((req, res) => {
+    if (req.url?.endsWith('/die-mid-body')) {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });
+      res.write('x'.repeat(50_000), () => req.socket.destroy());
+      return;
+    }
+    if (req.url?.endsWith('/garbage')) {
+      req.socket.end('this is not HTTP at all\r\n\r\n');
+      return;
+    }
     const n = (requestsOn.get(req.socket) ?? 0) + 1;
     requestsOn.set(req.socket, n);
     seen.push(`${req.method} ${n}`);
@@ -67,5 +78,24 @@ describe.each(['undici', 'http-proxy-3', 'http-proxy'] as const)('on the %s engi
     });
     expect(post.status).toBe(503);
     expect(seen).toEqual(['POST 2']);
+  });
+
+  it('cuts the client off when the app dies mid-answer, and keeps serving', async () => {
+    const cut = await raw(hub.url, `${prefix}die-mid-body`, { headers: asAlice }).then(
+      (r) => r.body.length,
+      (err: NodeJS.ErrnoException) => err.code,
+    );
+    // Either the client notices the short body (aborted) or it got less than announced.
+    expect(cut === 'ECONNRESET' || (typeof cut === 'number' && cut < 100_000)).toBe(true);
+    expect((await raw(hub.url, `${prefix}a`, { headers: asAlice })).status).toBe(200);
+  });
+
+  it('answers an app that does not speak HTTP with an error page, and keeps serving', async () => {
+    const res = await raw(hub.url, `${prefix}garbage`, {
+      headers: { ...asAlice, accept: 'application/json' },
+    });
+    expect([502, 503]).toContain(res.status);
+    expect(JSON.parse(res.body)).toHaveProperty('error.message');
+    expect((await raw(hub.url, `${prefix}a`, { headers: asAlice })).status).toBe(200);
   });
 });
