@@ -2,6 +2,7 @@
 export type RouteId =
   | 'login'
   | 'launcher'
+  | 'account'
   | 'admin'
   | 'admin-users'
   | 'admin-images'
@@ -24,6 +25,7 @@ export interface RouteDef {
 export const ROUTES: readonly RouteDef[] = [
   { id: 'login', path: '/login', title: 'Log in', auth: false, admin: false },
   { id: 'launcher', path: '/hub/launcher', title: 'Applications', auth: true, admin: false },
+  { id: 'account', path: '/hub/account', title: 'Account', auth: true, admin: false },
   { id: 'admin', path: '/hub/admin', title: 'Admin dashboard', auth: true, admin: true },
   { id: 'admin-users', path: '/hub/admin/users', title: 'Users', auth: true, admin: true },
   { id: 'admin-images', path: '/hub/admin/images', title: 'Images', auth: true, admin: true },

@@ -18,7 +18,7 @@ export function meRouter(hub: Hub): Router {
     ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null };
   });
 
-  /** Changing one's own password ends every other session of that user. */
+  /** Changing one's own password ends every session of that user, this one included. */
   router.post('/password', requireUser, async (ctx) => {
     const id = identityOf(ctx);
     const body = passwordChange.parse(ctx.request.body);

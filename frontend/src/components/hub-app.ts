@@ -14,6 +14,7 @@ import './loading-state';
 const PAGES: Record<RouteId, () => Promise<unknown>> = {
   login: () => import('../pages/login-page'),
   launcher: () => import('../pages/launcher-page'),
+  account: () => import('../pages/account-page'),
   admin: () => import('../pages/admin-dashboard-page'),
   'admin-users': () => import('../pages/admin-users-page'),
   'admin-images': () => import('../pages/admin-images-page'),
@@ -287,6 +288,8 @@ export class HubApp extends LitElement {
     switch (route.id) {
       case 'launcher':
         return html`<hub-launcher-page></hub-launcher-page>`;
+      case 'account':
+        return html`<hub-account-page></hub-account-page>`;
       case 'admin':
         return html`<hub-admin-dashboard-page></hub-admin-dashboard-page>`;
       case 'admin-users':
@@ -313,6 +316,7 @@ export class HubApp extends LitElement {
         <a class="brand" href="/hub/launcher">App Hub</a>
         <nav aria-label="Main">
           <a href="/hub/launcher" aria-current=${current(route.id === 'launcher')}>Applications</a>
+          <a href="/hub/account" aria-current=${current(route.id === 'account')}>Account</a>
           ${
             me.admin
               ? html`<a href="/hub/admin" aria-current=${current(route.admin)}>Admin</a>`

@@ -1,0 +1,36 @@
+import { request, seg } from './api';
+
+/** One of the caller's API tokens, as `GET /api/v1/tokens` lists it (never the secret). */
+export interface TokenInfo {
+  id: number;
+  note: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+/** Changes the caller's password; the hub then ends all of their sessions, this one too. */
+export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  return request<void>('POST', '/api/v1/me/password', {
+    body: { current_password: currentPassword, new_password: newPassword },
+  });
+}
+
+export function listTokens(): Promise<TokenInfo[]> {
+  return request<TokenInfo[]>('GET', '/api/v1/tokens');
+}
+
+/** Creates a token; the answer holds the secret, which the hub never shows again. */
+export function createToken(
+  note: string,
+  expiresInSeconds: number | null,
+): Promise<{ id: number; token: string }> {
+  const body: { note?: string; expires_in?: number } = {};
+  if (note) body.note = note;
+  if (expiresInSeconds) body.expires_in = expiresInSeconds;
+  return request('POST', '/api/v1/tokens', { body });
+}
+
+export function revokeToken(id: number): Promise<void> {
+  return request<void>('DELETE', `/api/v1/tokens/${seg(id)}`);
+}
