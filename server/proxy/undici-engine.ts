@@ -175,7 +175,7 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
           return;
         }
         // A kept-alive connection the app closed just as the request went out on it: nothing
-        // was answered, so a bodiless GET or HEAD is sent once more on a fresh connection.
+        // was answered, so a bodiless GET or HEAD is sent once more (the pool drops that socket).
         if (
           mayRetry &&
           status === 0 &&
