@@ -119,6 +119,12 @@ export const configSchema = z
           .describe(
             'How the hub reaches containers: container-ip = their IP on spawner.network (hub on the host, or in a container run with --network host); host-port = a port published on 127.0.0.1 (hub on the host or with --network host). The hub network has inter-container traffic off, so a hub container attached to it could not reach apps either.',
           ),
+        init: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Run Docker's init (tini) as PID 1 in user containers: it reaps zombies and forwards signals for images whose entry point is a plain shell script. Off by default: images built on an init of their own (s6-overlay) refuse to run under another.",
+          ),
         start_timeout_seconds: seconds(60, 'Time for Docker to create and start a container.'),
         http_timeout_seconds: seconds(60, 'Time for the app to answer HTTP under its prefix.'),
         memory_limit: z

@@ -18,6 +18,8 @@ export interface SpecSettings {
   realm: string;
   network: string;
   connect: ConnectMode;
+  /** Docker's init as PID 1 (config `spawner.init`). */
+  init?: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export function buildCreateOptions(
       ReadOnly: m.readOnly,
     })),
     RestartPolicy: { Name: 'no' },
+    Init: settings.init ?? false,
     // Bounded logs: the admin reads recent lines, a chatty app must not fill the disk.
     LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
   };

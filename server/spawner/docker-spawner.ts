@@ -24,6 +24,8 @@ export interface DockerSpawnerSettings {
   realm: string;
   network: string;
   connect: ConnectMode;
+  /** Docker's init as PID 1 in every container (config `spawner.init`). */
+  init?: boolean;
   containerPort: number;
   /** Deadline for create and start together (spawner.start_timeout_seconds). */
   startTimeoutMs: number;

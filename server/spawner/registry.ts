@@ -31,6 +31,7 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
         realm: config.realm,
         network: config.spawner.network,
         connect: config.spawner.connect,
+        init: config.spawner.init,
         containerPort: config.spawner.container_port,
         startTimeoutMs: config.spawner.start_timeout_seconds * 1000,
         stopGraceSeconds: STOP_GRACE_SECONDS,

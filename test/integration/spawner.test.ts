@@ -59,6 +59,8 @@ const overrides = () => ({
     http_timeout_seconds: 5,
     start_timeout_seconds: 60,
     max_per_user: 20,
+    // Docker's init as PID 1: this suite's apps must start and answer under it too.
+    init: true,
   },
 });
 
@@ -198,6 +200,7 @@ describe('starting an application', () => {
     expect(h.SecurityOpt).toEqual(['no-new-privileges:true']);
     expect(h.CapDrop).toEqual(['ALL']);
     expect([...(h.CapAdd ?? [])].sort()).toEqual([...CAP_ADD].sort());
+    expect(h.Init).toBe(true);
     expect(Object.keys(c.NetworkSettings.Networks)).toEqual([NETWORK]);
     const net = await docker.getNetwork(NETWORK).inspect();
     expect(net.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');

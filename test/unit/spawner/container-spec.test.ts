@@ -53,6 +53,11 @@ describe('buildCreateOptions', () => {
       { Type: 'bind', Source: '/srv/data', Target: '/data', ReadOnly: true },
     ]);
     expect(h.PortBindings).toBeUndefined();
+    expect(h.Init).toBe(false);
+  });
+
+  it("runs Docker's init as PID 1 when spawner.init asks for it", () => {
+    expect(buildCreateOptions(req, 8888, { ...settings, init: true }).HostConfig!.Init).toBe(true);
   });
 
   it('publishes on loopback only in host-port mode', () => {
