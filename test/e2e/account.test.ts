@@ -77,6 +77,33 @@ describe('account page (browser)', () => {
     }
   });
 
+  it('shows a failed load with a Retry that loads again', async () => {
+    const { page, context } = await newPage(browser, { baseURL: hub.url });
+    try {
+      await logIn(page, USER.name, USER.password);
+      // The hub answers one list request with an error, as it does when its database is busy.
+      let failures = 1;
+      await page.route('**/api/v1/tokens', (route) =>
+        failures-- > 0
+          ? route.fulfill({
+              status: 503,
+              contentType: 'application/json',
+              body: JSON.stringify({ error: { code: 'busy', message: 'the hub is busy' } }),
+            })
+          : route.continue(),
+      );
+      await page.goto('/hub/account');
+      const failed = page.getByText('Could not load your tokens');
+      await failed.waitFor();
+      expect(await page.getByText('the hub is busy').isVisible()).toBe(true);
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByText('You have no API token.').waitFor();
+      expect(await failed.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('changes the password, which logs out everywhere; the new one logs in', async () => {
     const other = await hub.loginAs(USER.name, USER.password);
     const { page, context } = await newPage(browser, { baseURL: hub.url });

@@ -1,7 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import '../components/error-state';
-import '../components/loading-state';
+import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
 import {
   changePassword,
@@ -289,15 +288,12 @@ export class HubAccountPage extends LitElement {
   }
 
   override render() {
-    let list;
-    if (this.loadError && !this.tokens)
-      list = html`<hub-error
-        heading="Could not load your tokens"
-        .message=${this.loadError}
-        @retry=${this.load}
-      ></hub-error>`;
-    else if (!this.tokens) list = html`<hub-loading label="Loading tokens…"></hub-loading>`;
-    else list = this.renderTokens(this.tokens);
+    const list = loadedOr(
+      this.tokens,
+      this.tokens ? '' : this.loadError,
+      { heading: 'Could not load your tokens', label: 'Loading tokens…', retry: this.load },
+      (tokens) => this.renderTokens(tokens),
+    );
     return html`<div class="head"><h1>Account</h1></div>
       <section aria-labelledby="tokens">
         <h2 id="tokens">API tokens</h2>

@@ -1,7 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import '../components/error-state';
-import '../components/loading-state';
+import { loadedOr } from '../components/load-state';
 import { listAudit } from '../data/admin';
 import { messageOf } from '../data/api';
 import { formatDateTime } from '../data/time';
@@ -130,15 +129,12 @@ export class HubAdminAuditPage extends LitElement {
   }
 
   override render() {
-    let body;
-    if (this.loadError)
-      body = html`<hub-error
-        heading="Could not load the audit log"
-        .message=${this.loadError}
-        @retry=${this.load}
-      ></hub-error>`;
-    else if (!this.events) body = html`<hub-loading label="Loading events…"></hub-loading>`;
-    else body = this.renderTable(this.events);
+    const body = loadedOr(
+      this.events,
+      this.loadError,
+      { heading: 'Could not load the audit log', label: 'Loading events…', retry: this.load },
+      (events) => this.renderTable(events),
+    );
     return html`<div class="head"><h1>Audit log</h1></div>
       <form class="filters card" @submit=${this.apply} role="search" aria-label="Filter events">
         <div class="field">

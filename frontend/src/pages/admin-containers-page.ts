@@ -1,7 +1,6 @@
 import { LitElement, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import '../components/error-state';
-import '../components/loading-state';
+import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
 import '../components/status-badge';
 import { listAllContainers, stopAnyContainer } from '../data/admin';
@@ -127,15 +126,12 @@ export class HubAdminContainersPage extends LitElement {
   }
 
   override render() {
-    let body;
-    if (this.loadError && !this.containers)
-      body = html`<hub-error
-        heading="Could not load the containers"
-        .message=${this.loadError}
-        @retry=${this.load}
-      ></hub-error>`;
-    else if (!this.containers) body = html`<hub-loading label="Loading containers…"></hub-loading>`;
-    else body = this.renderTable(this.containers);
+    const body = loadedOr(
+      this.containers,
+      this.containers ? '' : this.loadError,
+      { heading: 'Could not load the containers', label: 'Loading containers…', retry: this.load },
+      (list) => this.renderTable(list),
+    );
     return html`<div class="head">
         <h1>Running containers</h1>
         <button class="btn small" type="button" @click=${this.load}>Refresh</button>

@@ -1,7 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import '../components/error-state';
-import '../components/loading-state';
+import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
 import { listDiscoveredImages, listImages, registerImage, unregisterImage } from '../data/admin';
 import { ApiError, messageOf } from '../data/api';
@@ -319,17 +318,16 @@ export class HubAdminImagesPage extends LitElement {
       }
       <section aria-labelledby="reg">
         <h2 id="reg">Registered</h2>
-        ${
-          this.loadError
-            ? html`<hub-error
-                heading="Could not load the registered images"
-                .message=${this.loadError}
-                @retry=${this.load}
-              ></hub-error>`
-            : this.registered
-              ? this.renderRegistered(this.registered)
-              : html`<hub-loading label="Loading images…"></hub-loading>`
-        }
+        ${loadedOr(
+          this.registered,
+          this.loadError,
+          {
+            heading: 'Could not load the registered images',
+            label: 'Loading images…',
+            retry: this.load,
+          },
+          (images) => this.renderRegistered(images),
+        )}
       </section>
       <section aria-labelledby="byname">
         <h2 id="byname">Register by name</h2>
@@ -369,17 +367,16 @@ export class HubAdminImagesPage extends LitElement {
       </section>
       <section aria-labelledby="disc">
         <h2 id="disc">Discovered on the Docker host</h2>
-        ${
-          this.discoverError
-            ? html`<hub-error
-                heading="Could not list Docker's images"
-                .message=${this.discoverError}
-                @retry=${this.load}
-              ></hub-error>`
-            : this.discovered
-              ? this.renderDiscovered(this.discovered)
-              : html`<hub-loading label="Looking for images…"></hub-loading>`
-        }
+        ${loadedOr(
+          this.discovered,
+          this.discoverError,
+          {
+            heading: "Could not list Docker's images",
+            label: 'Looking for images…',
+            retry: this.load,
+          },
+          (images) => this.renderDiscovered(images),
+        )}
       </section>`;
   }
 }

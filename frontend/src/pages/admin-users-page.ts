@@ -1,8 +1,7 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
-import '../components/error-state';
-import '../components/loading-state';
+import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
 import { createUser, deleteUser, listUsers, updateUser } from '../data/admin';
 import { messageOf } from '../data/api';
@@ -192,15 +191,12 @@ export class HubAdminUsersPage extends LitElement {
   }
 
   override render() {
-    let list;
-    if (this.loadError && !this.users)
-      list = html`<hub-error
-        heading="Could not load the users"
-        .message=${this.loadError}
-        @retry=${this.load}
-      ></hub-error>`;
-    else if (!this.users) list = html`<hub-loading label="Loading users…"></hub-loading>`;
-    else list = this.renderList(this.users);
+    const list = loadedOr(
+      this.users,
+      this.users ? '' : this.loadError,
+      { heading: 'Could not load the users', label: 'Loading users…', retry: this.load },
+      (users) => this.renderList(users),
+    );
     return html`<div class="head"><h1>Users</h1></div>
       ${
         this.notice

@@ -1,9 +1,8 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { ActionState, ContainerDetail, StartDetail } from '../components/app-card';
+import { loadedOr } from '../components/load-state';
 import '../components/app-card';
-import '../components/error-state';
-import '../components/loading-state';
 import { ApiError, messageOf } from '../data/api';
 import {
   keepAlive,
@@ -306,16 +305,16 @@ export class HubLauncherPage extends LitElement {
   }
 
   override render() {
-    let body;
-    if (this.loadError)
-      body = html`<hub-error
-        heading="Could not load your applications"
-        .message=${this.loadError}
-        @retry=${this.load}
-      ></hub-error>`;
-    else if (this.apps === null)
-      body = html`<hub-loading label="Loading your applications…"></hub-loading>`;
-    else body = this.renderApps(this.apps);
+    const body = loadedOr(
+      this.apps,
+      this.loadError,
+      {
+        heading: 'Could not load your applications',
+        label: 'Loading your applications…',
+        retry: this.load,
+      },
+      (apps) => this.renderApps(apps),
+    );
     return html`<div class="top">
         <h1>Applications</h1>
         <div class="search" role="search">
