@@ -12,7 +12,7 @@
  * not to be the bottleneck. Loopback and container addresses only. Targets run in rotating
  * order over several rounds (median reported), because the machine is shared; the proxy's CPU
  * time per request is printed too, as it depends far less on load from elsewhere. A
- * "raw http-proxy-3" row (the library alone) shows what the hub's own work costs.
+ * "raw http-proxy-3" row (the engine alone: library plus its adapter) shows what the hub's own work costs.
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -255,14 +255,13 @@ async function proxyChild(): Promise<void> {
   let server: http.Server;
   let cookie = '';
   if (process.env.BENCH_RAW) {
-    // The library alone, as configurable-http-proxy uses it: no hub-side socket hygiene.
+    // The engine alone (library plus its adapter): no access check, no per-request hygiene.
     const { createEngine } = await import('../server/proxy/engine');
     const engine = createEngine(engineName);
-    const agent = new http.Agent({ keepAlive: true });
     const url = new URL(target);
     engine.on('error', () => undefined);
     server = http.createServer((req, res) =>
-      engine.web(req, res, { target: url, agent }, () => {
+      engine.web(req, res, { target: url }, () => {
         if (!res.headersSent) res.writeHead(503).end();
       }),
     );
@@ -481,7 +480,7 @@ export async function runProxyBench(
       stop: async () => undefined,
     });
     endpoints.push(await startHubProxy(echo.target));
-    // The library alone, no access check or hygiene: what the hub's own work costs on top.
+    // The engine alone, no access check or per-request hygiene: what the hub adds on top.
     endpoints.push(await startHubProxy(echo.target, 'http-proxy-3', true));
     endpoints.push(await startChp(echo.target));
     const scenarios = [

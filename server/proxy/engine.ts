@@ -1,21 +1,20 @@
 import type {
-  Agent,
   ClientRequest,
   IncomingHttpHeaders,
   IncomingMessage,
   ServerResponse,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
-import * as httpProxy3 from 'http-proxy-3';
-import httpProxy from 'http-proxy';
 import type { HubConfig } from '../config/schema';
+import { httpProxyEngine } from './http-proxy-engine';
 import { UndiciEngine } from './undici-engine';
 
-/** What the hub does with an upstream request: cancel it, and know whether it reused a socket. */
+/**
+ * What the hub does with an upstream request: cancel it (timeout, client gone). Resending a GET
+ * on a stale kept-alive connection is each engine's own business, never the caller's.
+ */
 export interface UpstreamRequest {
   destroy(): void;
-  /** True when sent on a kept-alive connection (such a GET may be retried once on a reset). */
-  readonly reusedSocket: boolean;
 }
 
 /** An upstream answer before its head is relayed; `headers` may be rewritten in place. */
@@ -29,7 +28,7 @@ export interface ProxyEngine {
   web(
     req: IncomingMessage,
     res: ServerResponse,
-    options: { target: URL; agent?: Agent },
+    options: { target: URL },
     callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
   ): void;
   ws(
@@ -55,8 +54,8 @@ export interface ProxyEngine {
     event: 'error',
     listener: (err: Error, req: IncomingMessage, target: unknown) => void,
   ): unknown;
-  /** Frees pooled connections (the http-proxy packages leave that to the agent's owner). */
-  close?(): void;
+  /** Frees pooled connections. */
+  close(): void;
 }
 
 /** The engines by short name, as config `proxy.engine` lists them. */
@@ -88,23 +87,6 @@ export type EngineName = HubConfig['proxy']['engine'];
  */
 export const DEFAULT_ENGINE: EngineName = 'undici';
 
-// Options shared by both: no X-Forwarded handling (forward-headers.ts does it, trusting or
-// not), the client's Host kept (apps check Origin against it), the full path kept.
-const OPTIONS = { xfwd: false, changeOrigin: false, prependPath: false, ws: true } as const;
-
 export function createEngine(name: EngineName = DEFAULT_ENGINE): ProxyEngine {
-  if (name === 'undici') return new UndiciEngine();
-  const server =
-    name === 'http-proxy'
-      ? httpProxy.createProxyServer(OPTIONS)
-      : httpProxy3.createProxyServer(OPTIONS);
-  // Neither package ends the client's response when the app's dies mid-body (its pipe just
-  // stops), so the client would wait for the rest forever: cut it off, as the app did.
-  const events = server as unknown as NodeJS.EventEmitter;
-  events.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => {
-    proxyRes.once('close', () => {
-      if (!proxyRes.complete) res.destroy();
-    });
-  });
-  return server as unknown as ProxyEngine;
+  return name === 'undici' ? new UndiciEngine() : httpProxyEngine(name);
 }

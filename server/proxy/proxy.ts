@@ -1,4 +1,4 @@
-import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -77,12 +77,10 @@ export interface UserProxy {
 interface Forwarding {
   route: Readonly<Route>;
   prefix: string;
-  method: string;
   timer: NodeJS.Timeout | null;
   timedOut: boolean;
   responded: boolean;
   upgraded: boolean;
-  retried: boolean;
   proxyReq: UpstreamRequest | null;
 }
 
@@ -94,10 +92,6 @@ const FORWARDING = Symbol('hub.forwarding');
 type Tracked = IncomingMessage & { [FORWARDING]?: Forwarding };
 const forwardingOf = (req: IncomingMessage): Forwarding | undefined => (req as Tracked)[FORWARDING];
 
-// Idle connections to apps are closed before the apps' own keep-alive timeouts (Node's default
-// is 5 s) would close them under us; a request that still hits a closed one is retried once.
-const UPSTREAM_IDLE_MS = 4000;
-
 export function createUserProxy(opts: UserProxyOptions): UserProxy {
   const { routes, identify, log } = opts;
   const hubCookies = cookieNameSet(opts.hubCookieNames);
@@ -105,12 +99,6 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   const launcherPath = opts.launcherPath ?? '/hub/launcher';
   const timeoutMs = opts.timeoutSeconds * 1000;
   const metrics = createProxyMetrics(opts.registry);
-  const agent = new http.Agent({
-    keepAlive: true,
-    maxFreeSockets: 256,
-    timeout: UPSTREAM_IDLE_MS,
-    scheduling: 'lifo',
-  });
   const engine: ProxyEngine = createEngine(opts.engine);
   const targets = new WeakMap<Readonly<Route>, URL>();
   const tunnels = new WsTunnels(opts.wsPingSeconds * 1000, {
@@ -220,22 +208,6 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       f?.proxyReq?.destroy();
       return;
     }
-    // A keep-alive connection the app closed just as we reused it: harmless to retry a GET.
-    if (
-      f &&
-      !f.retried &&
-      !f.timedOut &&
-      !res.headersSent &&
-      f.proxyReq?.reusedSocket &&
-      err.code === 'ECONNRESET' &&
-      (f.method === 'GET' || f.method === 'HEAD')
-    ) {
-      f.retried = true;
-      f.proxyReq = null;
-      armTimeout(f);
-      engine.web(req, res, { target: targetOf(f.route), agent }, onWebError);
-      return;
-    }
     const kind = upstreamErrorKind(err, f);
     if (kind !== 'timeout') metrics.upstreamError(kind);
     log.warn({ url_id: f?.route.urlId, code: err.code, kind }, 'proxied request failed');
@@ -323,12 +295,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     const f: Forwarding = {
       route,
       prefix: path.prefix,
-      method: req.method ?? 'GET',
       timer: null,
       timedOut: false,
       responded: false,
       upgraded: false,
-      retried: false,
       proxyReq: null,
     };
     (req as Tracked)[FORWARDING] = f;
@@ -367,7 +337,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       const armed = f;
       if (req.readableEnded || req.complete) armTimeout(armed);
       else req.once('end', () => armTimeout(armed));
-      engine.web(req, res, { target: targetOf(route), agent }, onWebError);
+      engine.web(req, res, { target: targetOf(route) }, onWebError);
     } catch (err) {
       log.error({ err }, 'proxy failed');
       if (!res.headersSent)
@@ -408,8 +378,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     },
     close() {
       tunnels.close();
-      agent.destroy();
-      engine.close?.();
+      engine.close();
     },
   };
 }

@@ -31,9 +31,6 @@ const HOP_BY_HOP = new Set([
 
 /** The upstream side of one exchange, as the hub's proxy sees it: something it can cancel. */
 class UpstreamCall implements UpstreamRequest {
-  // The engine retries a GET on a stale kept-alive connection itself (see dispatch), so the
-  // hub's own retry, written for http.request, stays off.
-  readonly reusedSocket = false;
   private controller: Dispatcher.DispatchController | null = null;
   private reason: Error | null = null;
 
