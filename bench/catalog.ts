@@ -246,16 +246,15 @@ async function measure(apps: number, real: string[], docker: Dockerode) {
   const th = await bootHub({ catalog: { rescan_seconds: 3600 } });
   try {
     const synthetic = syntheticImages(apps - real.length);
-    // Swap the part's catalogue for one that also sees the synthetic images.
-    const part = th.hub.services.catalog as Catalog;
-    await part.stop();
+    // Swap the running catalogue for one that also sees the synthetic images.
+    await th.hub.catalog.stop();
     const catalog = new Catalog({
       docker: engineWith(docker, synthetic),
       rescanSeconds: 3600,
       iconMaxBytes: th.hub.config.catalog.icon_max_bytes,
     });
     await catalog.start();
-    th.hub.services.catalog = catalog;
+    th.hub.catalog = catalog;
 
     await th.hub.users.create('user10', { password: 'bench-password-10' });
     await th.hub.users.create('userall', { password: 'bench-password-all' });

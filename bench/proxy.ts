@@ -317,11 +317,11 @@ async function benchAccount() {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const os = await import('node:os');
   const { default: Keygrip } = await import('keygrip');
-  const { openHub } = await import('../server/hub');
+  const { openCore } = await import('../server/core');
   const { SESSION_COOKIE } = await import('../server/auth/cookies');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'));
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const hub = await openHub({ env: {}, overrides: { data_dir: dataDir } });
+  const hub = await openCore({ env: {}, overrides: { data_dir: dataDir } });
   const { user } = await hub.users.create('bench', { password: 'bench-password-1' });
   const { id } = await hub.sessions.create(user.id, '127.0.0.1', 'bench');
   const signature = new Keygrip(hub.keys).sign(`${SESSION_COOKIE}=${id}`);

@@ -14,19 +14,23 @@ import { spa } from './web/spa';
 
 const log = logger('app');
 
-/** Composes the hub's Koa app: errors first, then logging, identity, CSRF, routes, portal. */
+/**
+ * Composes the hub's Koa app: access log, errors, security headers, body, identity, CSRF,
+ * routes, portal. The access log wraps the error middleware so it records the status the
+ * client got (a thrown error is a 500 there, not Koa's default 404).
+ */
 export function createApp(hub: Hub): Koa {
   const app = new Koa({ proxy: hub.config.trust_proxy });
   app.keys = hub.keys;
   // Koa logs unhandled errors itself; ours are all handled by errorMiddleware.
   app.silent = true;
 
+  app.use(accessLog(hub.metrics));
   app.use(
     errorMiddleware((err, ctx) =>
       log.error({ err, path: (ctx as Koa.Context).path }, 'request failed'),
     ),
   );
-  app.use(accessLog(hub.metrics));
   app.use(securityHeaders());
   app.use(
     bodyParser({

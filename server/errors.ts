@@ -112,7 +112,8 @@ export function toHubError(err: unknown): HubError {
 }
 
 /**
- * The one place errors become HTTP. Mounted first, so every later middleware can just throw.
+ * The one place errors become HTTP. Mounted first after the access log (which records the
+ * status it sets), so every later middleware can just throw.
  * `onServerError` receives 5xx errors for logging with their real cause.
  */
 export function errorMiddleware(onServerError: (err: unknown, ctx: unknown) => void): Middleware {

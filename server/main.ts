@@ -1,7 +1,6 @@
 import { ConfigError } from './config/load';
-import { type RunningHub, startHub } from './hub';
+import { type RunningHub, startHub } from './compose';
 import { logger } from './log';
-import './register-parts';
 
 const log = logger('main');
 

@@ -14,37 +14,13 @@ export interface ContainerSummary {
   status: string;
 }
 
-/**
- * What the container manager offers this router: its container for a grant, from memory (the
- * list must not ask Docker once per row). Registered as `hub.services.containers` or
- * `hub.services.spawner`, whichever object has `containerFor`.
- */
-export interface ContainerLookup {
-  containerFor(
-    mappingId: string,
-    user: string,
-  ): ContainerSummary | null | Promise<ContainerSummary | null>;
-}
-
-function containerLookup(hub: Hub): ContainerLookup | null {
-  for (const key of ['containers', 'spawner']) {
-    const candidate = hub.services[key] as Partial<ContainerLookup> | undefined;
-    if (typeof candidate?.containerFor === 'function') return candidate as ContainerLookup;
-  }
-  return null;
-}
-
-/**
- * The hook that fills `container` in GET /api/v1/applications: null until a container manager
- * with `containerFor(mappingId, user)` is registered on hub.services.
- */
-export async function containerSummaryFor(
-  hub: Hub,
+/** The caller's running app of a grant, from the container manager's memory (no Docker call). */
+export function containerSummaryFor(
+  hub: Pick<Hub, 'containers'>,
   identity: Pick<Identity, 'name'>,
   mappingId: string,
-): Promise<ContainerSummary | null> {
-  const lookup = containerLookup(hub);
-  return lookup ? ((await lookup.containerFor(mappingId, identity.name)) ?? null) : null;
+): ContainerSummary | null {
+  return hub.containers.containerFor(mappingId, identity.name);
 }
 
 const ICON_FILE = /^(\d{1,12})\.png$/;
@@ -75,7 +51,7 @@ export function applicationsRouter(hub: Hub): Router {
         mapping_id: g.mapping_id,
         image: imageView(g.application_id, catalog.describe(g.image)),
         policy: userPolicyView(g.policy),
-        container: await containerSummaryFor(hub, me, g.mapping_id),
+        container: containerSummaryFor(hub, me, g.mapping_id),
       })),
     );
   });

@@ -11,7 +11,7 @@ import { meRouter } from './me';
 import { operatorRouter } from './operator';
 import { tokensRouter } from './tokens';
 
-/** Every router of the REST API, one factory per resource; parts append theirs here. */
+/** Every router of the REST API, one factory per resource, mounted in this order by app.ts. */
 export const ROUTERS: Array<(hub: Hub) => Router> = [
   operatorRouter,
   meRouter,

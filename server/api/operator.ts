@@ -1,7 +1,5 @@
 import Router from '@koa/router';
-import { Catalog } from '../catalog/catalog';
 import { dockerHealth, type DockerHealth } from '../docker/client';
-import { ContainerManager } from '../spawner/container-manager';
 import type { Hub } from '../hub';
 
 const HEALTH_CACHE_MS = 2000;
@@ -15,16 +13,11 @@ export function operatorRouter(hub: Hub): Router {
     if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS)
       cached = { at: Date.now(), value: await dockerHealth(hub.docker) };
     ctx.set('Cache-Control', 'no-store');
-    const catalog = hub.services.catalog instanceof Catalog ? hub.services.catalog.status() : null;
-    const containers =
-      hub.services.containers instanceof ContainerManager
-        ? { docker_available: hub.services.containers.dockerAvailable }
-        : null;
     ctx.body = {
       status: cached.value.ok ? 'ok' : 'degraded',
       docker: cached.value,
-      catalog,
-      containers,
+      catalog: hub.catalog.status(),
+      containers: { docker_available: hub.containers.dockerAvailable },
     };
   });
 

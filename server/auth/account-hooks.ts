@@ -1,18 +1,8 @@
-import type { Hub } from '../hub';
+import type { Core } from '../core';
 
-/**
- * Called with a user's name when their account closes (deleted or disabled), so parts holding
- * per-user state (running containers) can end it. Parts push theirs at registration.
- */
-export type AccountClosedHook = (name: string) => Promise<void>;
+export type { AccountClosedHook } from '../hooks';
 
-export function accountClosedHooks(hub: Pick<Hub, 'services'>): AccountClosedHook[] {
-  return (hub.services.accountClosedHooks ??= []) as AccountClosedHook[];
-}
-
-export async function runAccountClosedHooks(
-  hub: Pick<Hub, 'services'>,
-  name: string,
-): Promise<void> {
-  for (const hook of accountClosedHooks(hub)) await hook(name);
+/** Tells the parts holding per-user state (running containers) that `name`'s account closed. */
+export async function runAccountClosedHooks(hub: Pick<Core, 'hooks'>, name: string): Promise<void> {
+  for (const hook of hub.hooks.accountClosed) await hook(name);
 }

@@ -1,4 +1,4 @@
-import type { Hub } from '../hub';
+import type { Core } from '../core';
 import { createGrant, registerApplication } from './grants';
 
 /**
@@ -6,7 +6,7 @@ import { createGrant, registerApplication } from './grants';
  * first admin (with a home folder), so there is something to launch right away. Missing
  * images are skipped with a log line: the hub still starts.
  */
-export async function offerExamples(hub: Hub, adminName: string): Promise<string[]> {
+export async function offerExamples(hub: Core, adminName: string): Promise<string[]> {
   const offered: string[] = [];
   for (const image of hub.config.example_images) {
     try {

@@ -6,7 +6,8 @@ import {
   type ApplicationRow,
 } from '../db/entities';
 import { BadRequest, HubError, NotFound } from '../errors';
-import type { Hub } from '../hub';
+import type { Core } from '../core';
+import type { GrantsRemovedHook } from '../hooks';
 import { clip } from '../log';
 import { catalogForLookup } from './service';
 import { isValidImageRef, normalizeImageRef } from './image-ref';
@@ -66,20 +67,11 @@ function checkImage(image: unknown): string {
   return normalizeImageRef(image);
 }
 
-/**
- * Called with the mapping_ids of grants that were just removed (revoked, or their application
- * unregistered), so the container manager can stop what runs under them. Failures are logged,
- * not raised: the grants are gone either way.
- */
-export type GrantsRemovedHook = (mappingIds: string[]) => Promise<void>;
+export type { GrantsRemovedHook };
 
-export function grantsRemovedHooks(hub: Pick<Hub, 'services'>): GrantsRemovedHook[] {
-  return (hub.services.grantsRemovedHooks ??= []) as GrantsRemovedHook[];
-}
-
-async function runGrantsRemoved(hub: Hub, mappingIds: string[]): Promise<void> {
+async function runGrantsRemoved(hub: Core, mappingIds: string[]): Promise<void> {
   if (mappingIds.length === 0) return;
-  for (const hook of grantsRemovedHooks(hub)) {
+  for (const hook of hub.hooks.grantsRemoved) {
     try {
       await hook(mappingIds);
     } catch (err) {
@@ -88,13 +80,13 @@ async function runGrantsRemoved(hub: Hub, mappingIds: string[]): Promise<void> {
   }
 }
 
-async function deleteOrphanPolicies(hub: Hub): Promise<void> {
+async function deleteOrphanPolicies(hub: Core): Promise<void> {
   await hub.db.query('DELETE FROM policies WHERE id NOT IN (SELECT policy_id FROM accounting)');
 }
 
 /** The registered application for an id or an image reference; null when there is none. */
 export async function findApplication(
-  hub: Hub,
+  hub: Core,
   idOrImage: number | string,
 ): Promise<ApplicationRow | null> {
   const repo = hub.db.getRepository(ApplicationEntity);
@@ -111,7 +103,7 @@ export async function findApplication(
  * Registering again returns the existing row with `created: false`.
  */
 export async function registerApplication(
-  hub: Hub,
+  hub: Core,
   image: string,
   opts: Actor & { force?: boolean } = {},
 ): Promise<{ application: ApplicationRow; created: boolean }> {
@@ -159,7 +151,7 @@ export async function registerApplication(
 
 /** Removes a registered application and, with it, every grant of it. */
 export async function unregisterApplication(
-  hub: Hub,
+  hub: Core,
   idOrImage: number | string,
   opts: Actor = {},
 ): Promise<ApplicationRow> {
@@ -186,7 +178,7 @@ export async function unregisterApplication(
 }
 
 /** Every registered application with its grant count, in one query. */
-export async function listApplications(hub: Hub): Promise<ApplicationView[]> {
+export async function listApplications(hub: Core): Promise<ApplicationView[]> {
   const rows: Array<Record<string, unknown>> = await hub.db.query(
     // Count first, join after: one pass over the grants however many applications there are.
     `SELECT app.id, app.image, app.created_at, COALESCE(g.n, 0) AS grants
@@ -204,7 +196,7 @@ export async function listApplications(hub: Hub): Promise<ApplicationView[]> {
 }
 
 /** Registered images → application id, without grant counts (cheap). */
-export async function registeredImages(hub: Hub): Promise<Map<string, number>> {
+export async function registeredImages(hub: Core): Promise<Map<string, number>> {
   const rows: Array<{ id: number; image: string }> = await hub.db.query(
     'SELECT id, image FROM applications',
   );
@@ -229,7 +221,7 @@ export function parsePolicy(input: unknown): Policy {
  * policy is a second grant (an app may be offered, say, with and without a shared volume).
  */
 export async function createGrant(
-  hub: Hub,
+  hub: Core,
   input: { user: string; image: string; policy?: PolicyInput | Policy },
   opts: Actor = {},
 ): Promise<{ mapping_id: string; created: boolean }> {
@@ -281,7 +273,7 @@ export async function createGrant(
   return result;
 }
 
-async function removeGrants(hub: Hub, grants: GrantView[], opts: Actor): Promise<void> {
+async function removeGrants(hub: Core, grants: GrantView[], opts: Actor): Promise<void> {
   if (grants.length === 0) return;
   await hub.db.getRepository(AccountingEntity).delete(grants.map((g) => g.mapping_id));
   await deleteOrphanPolicies(hub);
@@ -302,7 +294,7 @@ async function removeGrants(hub: Hub, grants: GrantView[], opts: Actor): Promise
 
 /** Revokes one grant by its mapping_id; NotFound when there is none. */
 export async function revokeGrantById(
-  hub: Hub,
+  hub: Core,
   mappingId: string,
   opts: Actor = {},
 ): Promise<GrantView> {
@@ -314,7 +306,7 @@ export async function revokeGrantById(
 
 /** Revokes every grant `user` holds on `image` (the CLI's `hub app revoke`); returns them. */
 export async function revokeGrant(
-  hub: Hub,
+  hub: Core,
   user: string,
   image: string,
   opts: Actor = {},
@@ -337,7 +329,7 @@ export interface GrantFilter {
 }
 
 /** Grants with user, image and policy in one joined query, by image then user. */
-export async function listGrants(hub: Hub, filter: GrantFilter = {}): Promise<GrantView[]> {
+export async function listGrants(hub: Core, filter: GrantFilter = {}): Promise<GrantView[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, value: unknown) => {
@@ -375,7 +367,7 @@ export async function listGrants(hub: Hub, filter: GrantFilter = {}): Promise<Gr
  * someone else, so a caller cannot tell the two apart.
  */
 export async function grantForUser(
-  hub: Hub,
+  hub: Core,
   userId: number,
   mappingId: string,
 ): Promise<GrantView | null> {

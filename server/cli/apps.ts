@@ -8,7 +8,7 @@ import {
   unregisterApplication,
 } from '../catalog/grants';
 import { BadRequest } from '../errors';
-import type { Hub } from '../hub';
+import type { Core } from '../core';
 import { printTable } from './output';
 
 const CLI = { actor: 'cli' };
@@ -27,7 +27,7 @@ export function parseVolume(spec: string): {
 /** `hub app ...`: registered applications and grants, in the manner of SimPhoNy-Remote's remoteappdb. */
 export function registerAppCommands(
   program: Command,
-  withHub: (fn: (hub: Hub) => Promise<void>) => Promise<void>,
+  withHub: (fn: (hub: Core) => Promise<void>) => Promise<void>,
 ): void {
   const app = program.command('app').description('manage registered applications and grants');
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load';
 import { HubError } from '../errors';
-import { type Hub, openHub } from '../hub';
+import { type Core, openCore } from '../core';
 import { registerTokenCommands } from './tokens';
 import { registerUserCommands } from './users';
 import { registerAppCommands } from './apps';
@@ -14,10 +14,10 @@ export function buildProgram(): Command {
   const program = new Command('hub')
     .description('manage the application hub: users, applications, grants, tokens')
     .showHelpAfterError();
-  const withHub = async (fn: (hub: Hub) => Promise<void>) => {
-    let hub: Hub | undefined;
+  const withHub = async (fn: (hub: Core) => Promise<void>) => {
+    let hub: Core | undefined;
     try {
-      hub = await openHub();
+      hub = await openCore();
       await fn(hub);
     } catch (err) {
       if (err instanceof ConfigError) {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { BadRequest } from '../errors';
-import type { Hub } from '../hub';
+import type { Core } from '../core';
 import { printTable } from './output';
 
 /** `hub token ...`: API tokens for automation. */
 export function registerTokenCommands(
   program: Command,
-  withHub: (fn: (hub: Hub) => Promise<void>) => Promise<void>,
+  withHub: (fn: (hub: Core) => Promise<void>) => Promise<void>,
 ): void {
   const token = program.command('token').description('manage API tokens');
 

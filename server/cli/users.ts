@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { viewUser } from '../auth/users';
-import type { Hub } from '../hub';
+import type { Core } from '../core';
 import { readSecret } from './stdin';
 import { printTable } from './output';
 
 /** `hub user ...`: accounts, on the same database and rules as the REST API. */
 export function registerUserCommands(
   program: Command,
-  withHub: (fn: (hub: Hub) => Promise<void>) => Promise<void>,
+  withHub: (fn: (hub: Core) => Promise<void>) => Promise<void>,
 ): void {
   const user = program.command('user').description('manage user accounts');
 

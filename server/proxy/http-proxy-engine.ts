@@ -1,7 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import * as httpProxy3 from 'http-proxy-3';
 import httpProxy from 'http-proxy';
-import type { ProxyEngine, UpstreamRequest } from './engine';
+import type { ProxyEngine, UpstreamRequest } from './engine-types';
 
 // Idle connections to apps are closed before the apps' own keep-alive timeouts (Node's default
 // is 5 s) would close them under a request; one that still hits a closed one is sent again.

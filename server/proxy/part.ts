@@ -1,25 +1,29 @@
 import { HUB_COOKIE_NAMES } from '../auth/cookies';
-import { PARTS } from '../parts';
-import { createUserProxy } from './proxy';
-import { routesOf } from './route-store';
+import type { Core } from '../core';
+import type { HubPart } from '../parts';
+import { createUserProxy, type UserProxy } from './proxy';
+import type { RouteStore } from './route-store';
 
-/** The proxy part: registers itself as `hub.services.proxy`, which the http server consults. */
-PARTS.push((hub) => {
+/** The user-container proxy, reading the routes the spawner keeps; the raw server dispatches to it. */
+export function proxyPart(
+  core: Pick<Core, 'identify' | 'config' | 'registry' | 'log'>,
+  routes: RouteStore,
+): HubPart & { proxy: UserProxy } {
   const proxy = createUserProxy({
-    routes: routesOf(hub),
-    identify: hub.identify,
+    routes,
+    identify: core.identify,
     hubCookieNames: HUB_COOKIE_NAMES,
-    timeoutSeconds: hub.config.proxy.timeout_seconds,
-    wsPingSeconds: hub.config.proxy.websocket_ping_seconds,
-    registry: hub.registry,
+    timeoutSeconds: core.config.proxy.timeout_seconds,
+    wsPingSeconds: core.config.proxy.websocket_ping_seconds,
+    registry: core.registry,
     loginPath: '/login',
-    log: hub.log.child({ ns: 'proxy' }),
-    trustProxy: hub.config.trust_proxy,
-    engine: hub.config.proxy.engine,
+    log: core.log.child({ ns: 'proxy' }),
+    trustProxy: core.config.trust_proxy,
+    engine: core.config.proxy.engine,
   });
-  hub.services.proxy = proxy;
   return {
     name: 'proxy',
+    proxy,
     stop: async () => proxy.close(),
   };
-});
+}

@@ -64,16 +64,3 @@ export class RouteStore {
     return this.routes.size;
   }
 }
-
-/**
- * The shared route store on `hub.services.routes`, created by whichever part asks first: the
- * spawner fills it while reconciling (before the port opens), the proxy reads it. Lives here,
- * free of side effects, so importing it never registers a part out of order.
- */
-export function routesOf(hub: { services: Record<string, unknown> }): RouteStore {
-  const existing = hub.services.routes;
-  if (existing instanceof RouteStore) return existing;
-  const routes = new RouteStore();
-  hub.services.routes = routes;
-  return routes;
-}

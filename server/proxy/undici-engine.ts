@@ -7,7 +7,7 @@ import type {
 } from 'node:http';
 import * as httpProxy3 from 'http-proxy-3';
 import { type Dispatcher, Pool } from 'undici';
-import type { ProxyEngine, UpstreamRequest, UpstreamResponse } from './engine';
+import type { ProxyEngine, UpstreamRequest, UpstreamResponse } from './engine-types';
 
 // Idle connections to an app are closed before the app's own keep-alive timeout (Node's default
 // is 5 s) can close them under a request that is just being sent.

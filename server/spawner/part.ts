@@ -1,21 +1,19 @@
 import { Gauge } from 'prom-client';
-import { accountClosedHooks } from '../auth/account-hooks';
-import { grantsRemovedHooks } from '../catalog/grants';
-import { PARTS } from '../parts';
+import type { Core } from '../core';
+import type { Hub } from '../hub';
+import type { HubPart } from '../parts';
+import type { ContainerManager } from './container-manager';
 import { createContainerManager } from './service';
 
 /**
- * The spawner part: after the catalogue, before the proxy (register-parts.ts). Its start
- * reconciles with the engine, adopting running containers and their routes, before the port
- * opens. Import this module only from register-parts.ts: importing it registers the part.
+ * The users' containers, after the catalogue (whose labels they read) and before the proxy.
+ * Its start reconciles with the engine, adopting running containers and their routes, before
+ * the port opens.
  */
-PARTS.push((hub) => {
+export function containersPart(
+  hub: Core & Pick<Hub, 'catalog' | 'routes'>,
+): HubPart & { containers: ContainerManager } {
   const manager = createContainerManager(hub);
-  hub.services.containers = manager;
-  accountClosedHooks(hub).push((name) => manager.stopForUser(name, null));
-  grantsRemovedHooks(hub).push(async (ids) => {
-    for (const id of ids) await manager.stopForGrant(id, null);
-  });
   new Gauge({
     name: 'hub_containers',
     help: 'User containers the hub manages, by status (starting, running, dead).',
@@ -28,7 +26,8 @@ PARTS.push((hub) => {
   });
   return {
     name: 'spawner',
+    containers: manager,
     start: () => manager.boot(),
     stop: () => manager.shutdown(),
   };
-});
+}

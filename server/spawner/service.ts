@@ -1,40 +1,21 @@
 import { Histogram } from 'prom-client';
-import { catalogForLookup } from '../catalog/service';
-import { ServiceUnavailable } from '../errors';
+import type { Core } from '../core';
 import type { Hub } from '../hub';
 import { logger } from '../log';
-import { routesOf } from '../proxy/route-store';
 import { catalogImages } from './app-images';
-import { ContainerManager, type ContainerView } from './container-manager';
+import { ContainerManager } from './container-manager';
 import { DbGrantSource } from './grant-source';
 import { createSpawner } from './registry';
 
-/**
- * Accessors and the factory, free of side effects: routers import this, while part.ts (imported
- * once, in order, by register-parts.ts) registers the part.
- */
-
-/** The container manager registered on `hub.services.containers`; 503 when it is not running. */
-export function containersOf(hub: Pick<Hub, 'services'>): ContainerManager {
-  const m = hub.services.containers;
-  if (!(m instanceof ContainerManager)) {
-    throw new ServiceUnavailable('the container service is not running', 'spawner_unavailable');
-  }
-  return m;
-}
-
-/** `{url_id, url, status}` of `user`'s container for a grant, or null (for the applications list). */
-export function containerSummaryFor(
-  hub: Pick<Hub, 'services'>,
-  mappingId: string,
-  user: string,
-): Pick<ContainerView, 'url_id' | 'url' | 'status'> | null {
-  const m = hub.services.containers;
-  return m instanceof ContainerManager ? m.containerFor(mappingId, user) : null;
+/** The running container manager. */
+export function containersOf(hub: Pick<Hub, 'containers'>): ContainerManager {
+  return hub.containers;
 }
 
 /** Builds the manager from the hub: spawner by `spawner.class`, grants from the database. */
-export function createContainerManager(hub: Hub): ContainerManager {
+export function createContainerManager(
+  hub: Core & Pick<Hub, 'catalog' | 'routes'>,
+): ContainerManager {
   const log = logger('spawner');
   const startSeconds = new Histogram({
     name: 'hub_container_start_seconds',
@@ -46,13 +27,9 @@ export function createContainerManager(hub: Hub): ContainerManager {
   return new ContainerManager({
     config: hub.config,
     spawner: createSpawner({ config: hub.config, docker: hub.docker, log }),
-    routes: routesOf(hub),
+    routes: hub.routes,
     grants: new DbGrantSource(hub.db),
-    // Resolved per call, so the manager always talks to the catalogue the hub runs now.
-    images: {
-      configurablesOf: (image) => catalogImages(catalogForLookup(hub)).configurablesOf(image),
-      uiNameOf: (image) => catalogImages(catalogForLookup(hub)).uiNameOf(image),
-    },
+    images: catalogImages(hub.catalog),
     audit: (e) => hub.audit(e),
     log,
     startObserved: (outcome, seconds) => startSeconds.observe({ outcome }, seconds),

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HubConfig } from '../../server/config/schema';
-import { type DeepPartial, type RunningHub, startHub } from '../../server/hub';
-import '../../server/register-parts';
+import { type RunningHub, startHub } from '../../server/compose';
+import type { DeepPartial } from '../../server/core';
 
 export const ADMIN = { name: 'admin', password: 'admin-password-for-tests' };
 

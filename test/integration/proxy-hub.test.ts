@@ -1,5 +1,4 @@
 import WebSocket from 'ws';
-import { routesOf } from '../../server/proxy/route-store';
 import { type EchoContainer, runEcho } from '../helpers/echo-image';
 import { type Client, type TestHub, bootHub } from '../helpers/hub';
 import type { EchoedRequest } from './proxy-client';
@@ -19,7 +18,7 @@ beforeAll(async () => {
   th = await bootHub();
   alice = await th.userClient('alice');
   bob = await th.userClient('bob');
-  routesOf(th.hub).set({
+  th.hub.routes.set({
     urlId: ID,
     user: 'alice',
     target: echo.target,
