@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import { configSchema, type HubConfig } from './schema';
 
 export class ConfigError extends Error {}
@@ -16,15 +16,46 @@ const ENV_KEYS: Record<string, string> = {
   HUB_TRUST_PROXY: 'trust_proxy',
 };
 
-/** Env values arrive as strings: numbers and booleans are parsed, the rest kept as text. */
-function parseEnvValue(raw: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  if (raw.startsWith('[')) {
+/** The schema of a dotted key without its default/optional wrappers; undefined if unknown. */
+function schemaAt(dotted: string): z.ZodTypeAny | undefined {
+  let node: z.ZodTypeAny | undefined = configSchema;
+  for (const part of dotted.split('.')) {
+    node = node && unwrap(node);
+    node =
+      node instanceof z.ZodObject ? (node.shape as Record<string, z.ZodTypeAny>)[part] : undefined;
+  }
+  return node && unwrap(node);
+}
+
+function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
+  for (;;) {
+    if (t instanceof z.ZodDefault) t = t.removeDefault();
+    else if (t instanceof z.ZodOptional || t instanceof z.ZodNullable) t = t.unwrap();
+    else if (t instanceof z.ZodEffects) t = t.innerType();
+    else return t;
+  }
+}
+
+/**
+ * Env values arrive as strings and are typed by the schema, not by their look (shared/DESIGN.md):
+ * `HUB_REALM=2024` stays the string "2024". Numbers and booleans are parsed, lists and objects
+ * are JSON. A value that does not parse is passed on as text, so validation names the key.
+ */
+function parseEnvValue(varName: string, key: string, raw: string): unknown {
+  const type = schemaAt(key);
+  if (type instanceof z.ZodNumber) {
+    const n = Number(raw);
+    return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
+  }
+  if (type instanceof z.ZodBoolean) return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (type instanceof z.ZodArray || type instanceof z.ZodObject || type instanceof z.ZodRecord) {
     try {
       return JSON.parse(raw);
     } catch {
-      return raw;
+      const example = type instanceof z.ZodArray ? `'["first", "second"]'` : `'{"key": "value"}'`;
+      throw new ConfigError(
+        `invalid configuration:\n  ${key} (${varName}): write it as JSON, e.g. ${varName}=${example}`,
+      );
     }
   }
   return raw;
@@ -59,14 +90,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   } else if (explicit) {
     throw new ConfigError(`HUB_CONFIG points to ${file}, which does not exist`);
   }
+  // Which variable set which key, so a bad value is reported under the name the operator used.
+  const fromEnv = new Map<string, string>();
+  const set = (name: string, key: string, value: string) => {
+    setPath(raw, key, parseEnvValue(name, key, value));
+    fromEnv.set(key, name);
+  };
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const v = env[name];
-    if (v !== undefined && v !== '') setPath(raw, key, parseEnvValue(v));
+    if (v !== undefined && v !== '') set(name, key, v);
   }
   for (const [name, v] of Object.entries(env)) {
-    const m = /^HUB_([A-Z]+)__([A-Z0-9_]+)$/.exec(name);
-    if (m && v !== undefined)
-      setPath(raw, `${m[1].toLowerCase()}.${m[2].toLowerCase()}`, parseEnvValue(v));
+    if (v !== undefined && /^HUB_[A-Z0-9_]+__[A-Z0-9_]+$/.test(name))
+      set(name, name.slice(4).toLowerCase().split('__').join('.'), v);
   }
   try {
     return configSchema.parse(raw);
@@ -74,7 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (err instanceof ZodError) {
       const lines = err.issues.map((i) => {
         const key = i.path.join('.') || '(root)';
-        const envName = Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0];
+        const envName = fromEnv.get(key) ?? fromEnv.get(i.path.slice(0, -1).join('.'));
         return `  ${key}${envName ? ` (${envName})` : ''}: ${i.message}`;
       });
       throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Every option of the hub, declared once with its type, default and a sentence of help.
- * The README's configuration table mirrors this file; `hub config` prints the merged result.
+ * The README's configuration table mirrors this file.
  */
 const seconds = (def: number, help: string) =>
   z.number().int().positive().default(def).describe(help);

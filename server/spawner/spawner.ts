@@ -125,6 +125,6 @@ export interface Spawner {
    */
   watch(listener: EventListener): () => void;
 
-  /** Whether the engine answered its last request (for /health and 503 answers). */
+  /** Whether the engine answers now. */
   ping(): Promise<boolean>;
 }

@@ -48,6 +48,46 @@ describe('loadConfig', () => {
     );
   });
 
+  it('types env values by the schema, not by their look', () => {
+    const c = loadConfig(
+      {
+        HUB_REALM: '2024',
+        HUB_ADMIN_USER: '007',
+        HUB_SPAWNER__NETWORK: '42',
+        HUB_SPAWNER__MEMORY_LIMIT: '512',
+        HUB_SPAWNER__CPU_LIMIT: '1.5',
+        HUB_TRUST_PROXY: 'true',
+        HUB_SPAWNER__INIT: 'false',
+        HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '["/srv/data", "/srv/shared"]',
+      },
+      dir,
+    );
+    expect(c.realm).toBe('2024');
+    expect(c.admin_user).toBe('007');
+    expect(c.spawner.network).toBe('42');
+    expect(c.spawner.memory_limit).toBe('512');
+    expect(c.spawner.cpu_limit).toBe(1.5);
+    expect(c.trust_proxy).toBe(true);
+    expect(c.spawner.init).toBe(false);
+    expect(c.spawner.allowed_volume_roots).toEqual(['/srv/data', '/srv/shared']);
+  });
+
+  it('names the variable of an env value that does not fit its type', () => {
+    expect(() => loadConfig({ HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '/srv/data' }, dir)).toThrow(
+      /spawner\.allowed_volume_roots \(HUB_SPAWNER__ALLOWED_VOLUME_ROOTS\): write it as JSON, e\.g\. HUB_SPAWNER__ALLOWED_VOLUME_ROOTS='\["first", "second"\]'/,
+    );
+    expect(() => loadConfig({ HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '"/srv/data"' }, dir)).toThrow(
+      /spawner\.allowed_volume_roots \(HUB_SPAWNER__ALLOWED_VOLUME_ROOTS\): Expected array/,
+    );
+    expect(() => loadConfig({ HUB_TRUST_PROXY: 'yes' }, dir)).toThrow(
+      /trust_proxy \(HUB_TRUST_PROXY\): Expected boolean/,
+    );
+    expect(() => loadConfig({ HUB_SPAWNER__MAX_TOTAL: 'many' }, dir)).toThrow(
+      /spawner\.max_total \(HUB_SPAWNER__MAX_TOTAL\): Expected number/,
+    );
+    expect(() => loadConfig({ HUB_SPAWNER__MAX_TOTAL: '' }, dir)).toThrow(/spawner\.max_total/);
+  });
+
   it('accepts the shipped default config file', () => {
     const c = loadConfig({ HUB_CONFIG: path.join(__dirname, '../../../config/hub.json') }, dir);
     expect(c.spawner.network).toBe('hub-net');
