@@ -1,0 +1,35 @@
+/**
+ * Type checks, enforced by `tsc -p tsconfig.json` (part of `npm test`), never run: starting the
+ * hub without one of its parts does not compile. Each `@ts-expect-error` fails the build if the
+ * line below it ever compiles, i.e. if a part became optional.
+ */
+import { createApp } from '../../server/app';
+import type { Catalog } from '../../server/catalog/catalog';
+import type { Core } from '../../server/core';
+import type { Hub } from '../../server/hub';
+import type { RouteStore } from '../../server/proxy/route-store';
+import type { ContainerManager } from '../../server/spawner/container-manager';
+import { createHubServer } from '../../server/web/dispatch';
+
+export function composeWithEveryPart(
+  core: Core,
+  catalog: Catalog,
+  containers: ContainerManager,
+  routes: RouteStore,
+): Hub {
+  return { ...core, catalog, containers, routes };
+}
+
+export function composeWithoutParts(
+  core: Core,
+  catalog: Catalog,
+  containers: ContainerManager,
+  routes: RouteStore,
+): void {
+  // @ts-expect-error a hub without its container manager
+  const noContainers: Hub = { ...core, catalog, routes };
+  // @ts-expect-error routers without the catalogue
+  createApp({ ...core, containers, routes });
+  // @ts-expect-error a server without the proxy
+  createHubServer(undefined, createApp(noContainers).callback());
+}
