@@ -8,6 +8,7 @@ import {
 import { BadRequest, HubError, NotFound } from '../errors';
 import type { Core } from '../core';
 import type { GrantsRemovedHook } from '../hooks';
+import type { Hub } from '../hub';
 import { clip } from '../log';
 import { catalogForLookup } from './service';
 import { isValidImageRef, normalizeImageRef } from './image-ref';
@@ -100,10 +101,11 @@ export async function findApplication(
 /**
  * Registers an image for the catalogue. The image must be on the engine and carry the label
  * namespace, unless `force` (an image to be pulled later, or an unlabelled legacy image).
- * Registering again returns the existing row with `created: false`.
+ * Registering again returns the existing row with `created: false`. Asks the running catalogue
+ * when the caller has one (the API), else the engine directly (the CLI, the first run).
  */
 export async function registerApplication(
-  hub: Core,
+  hub: Core & Partial<Pick<Hub, 'catalog'>>,
   image: string,
   opts: Actor & { force?: boolean } = {},
 ): Promise<{ application: ApplicationRow; created: boolean }> {
