@@ -3,6 +3,7 @@ import { Catalog } from '../catalog/catalog';
 import { dockerHealth, type DockerHealth } from '../docker/client';
 import { ContainerManager } from '../spawner/container-manager';
 import type { Hub } from '../hub';
+import type { Health } from './wire';
 
 const HEALTH_CACHE_MS = 2000;
 
@@ -15,7 +16,8 @@ export function operatorRouter(hub: Hub): Router {
     if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS)
       cached = { at: Date.now(), value: await dockerHealth(hub.docker) };
     ctx.set('Cache-Control', 'no-store');
-    const catalog = hub.services.catalog instanceof Catalog ? hub.services.catalog.status() : null;
+    const status = hub.services.catalog instanceof Catalog ? hub.services.catalog.status() : null;
+    const catalog = status && { ...status, scanned_at: status.scanned_at?.toISOString() ?? null };
     const containers =
       hub.services.containers instanceof ContainerManager
         ? { docker_available: hub.services.containers.dockerAvailable }
@@ -25,7 +27,7 @@ export function operatorRouter(hub: Hub): Router {
       docker: cached.value,
       catalog,
       containers,
-    };
+    } satisfies Health;
   });
 
   router.get('/metrics', async (ctx) => {
