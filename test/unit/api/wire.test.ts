@@ -4,8 +4,10 @@ import type { Configurable as CatalogConfigurable } from '../../../server/catalo
 import type { GrantView } from '../../../server/catalog/grants';
 import { POLICY_FIELDS, type Policy as CatalogPolicy } from '../../../server/catalog/policy';
 import type { AdminImageView, ImageView, UserPolicyView } from '../../../server/catalog/views';
+import { toView, type Managed } from '../../../server/spawner/container-view';
 import type { ProgressEvent as SpawnProgressEvent } from '../../../server/spawner/progress';
 import * as W from '../../../server/api/wire';
+import { expectWire } from '../../helpers/wire';
 
 /**
  * The types the server builds its answers from must be the wire's, field for field: a field
@@ -27,6 +29,26 @@ describe('the wire schemas', () => {
       same<UserView, W.User>(true),
       same<StoredTokenInfo, W.TokenInfo>(true),
     ]).not.toContain(false);
+  });
+
+  it('match the container JSON the spawner builds, with and without idle culling', () => {
+    const rec: Managed = {
+      urlId: 'ab'.repeat(16),
+      user: 'alice@example.org',
+      mappingId: 'cd'.repeat(16),
+      image: 'hub/terminal:latest',
+      uiName: 'Terminal',
+      containerId: 'f00',
+      target: '172.18.0.5:8888',
+      status: 'running',
+      startedAt: new Date('2026-12-01T10:00:00Z'),
+      abort: new AbortController(),
+    };
+    const culled = expectWire(W.Container, toView(rec, Date.parse('2026-12-01T10:05:00Z'), 600));
+    expect(culled.cull_at).toBe('2026-12-01T10:15:00.000Z');
+    const kept = expectWire(W.Container, toView(rec, Date.now(), 0));
+    expect(kept.cull_at).toBeNull();
+    expectWire(W.AdminContainer, { ...kept, user: rec.user });
   });
 
   it('take every policy field the catalogue knows, and no other', () => {
