@@ -34,10 +34,12 @@ interface Operation {
   form?: ZodTypeAny;
   responses: Record<number, ResponseConfig>;
   /** Error statuses besides those that follow from access and body (401, 403, 400, 413). */
-  errors?: number[];
+  errors?: ErrorStatus[];
 }
 
-const ERROR_MEANING: Record<number, string> = {
+type ErrorStatus = keyof typeof ERROR_MEANING;
+
+const ERROR_MEANING = {
   400: 'Bad input: the message names the field and what to change.',
   401: 'Not signed in: no session cookie or bearer token (or wrong credentials at login).',
   403: 'Not allowed: not an admin, or the CSRF check failed (code `csrf_failed`).',
@@ -47,7 +49,7 @@ const ERROR_MEANING: Record<number, string> = {
   429: 'Too many tries or too many containers; Retry-After says when to try again.',
   503: 'A dependency is down (Docker) or the hub is full; the message says which.',
   504: 'The app did not answer in time.',
-};
+} as const;
 
 const json = (schema: ZodTypeAny) => ({ 'application/json': { schema } });
 const answer = (description: string, schema?: ZodTypeAny): ResponseConfig =>
@@ -431,10 +433,10 @@ const csrfHeader = z.object({
 
 function route(op: Operation): RouteConfig {
   const changes = op.method !== 'get';
-  const statuses = new Set(op.errors ?? []);
+  const statuses = new Set<ErrorStatus>(op.errors ?? []);
   if (op.access !== 'public') statuses.add(401);
   if (op.access === 'admin' || (changes && op.access !== 'public')) statuses.add(403);
-  if (op.body) [400, 413].forEach((s) => statuses.add(s));
+  if (op.body) statuses.add(400).add(413);
   const responses: RouteConfig['responses'] = {};
   for (const [status, config] of Object.entries(op.responses)) responses[status] = config;
   for (const status of [...statuses].sort()) {
