@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { identityOf, requireAdmin } from '../auth/guards';
 import {
   listApplications,
@@ -11,13 +10,12 @@ import { catalogOf } from '../catalog/service';
 import { adminImageView } from '../catalog/views';
 import { NotFound, ServiceUnavailable } from '../errors';
 import type { Hub } from '../hub';
-
-const registerBody = z
-  .object({
-    image: z.string({ required_error: 'image: required' }).min(1, 'image: required').max(512),
-    force: z.boolean().optional(),
-  })
-  .strict();
+import {
+  RegisterApplication,
+  type DiscoveredImage,
+  type RegisteredApplication,
+  type RegisteredApplicationRow,
+} from './wire';
 
 /** Which images the catalogue offers (shared/DESIGN.md), and what the engine has to offer. */
 export function adminApplicationsRouter(hub: Hub): Router {
@@ -31,11 +29,11 @@ export function adminApplicationsRouter(hub: Hub): Router {
       ...adminImageView(a.id, catalog.describe(a.image)),
       created_at: a.created_at,
       grants: a.grants,
-    }));
+    })) satisfies RegisteredApplicationRow[];
   });
 
   router.post('/', async (ctx) => {
-    const body = registerBody.parse(ctx.request.body ?? {});
+    const body = RegisterApplication.parse(ctx.request.body ?? {});
     const { application, created } = await registerApplication(hub, body.image, {
       force: body.force,
       actor: identityOf(ctx).name,
@@ -45,7 +43,7 @@ export function adminApplicationsRouter(hub: Hub): Router {
     ctx.body = {
       ...adminImageView(application.id, catalogOf(hub).describe(application.image)),
       created_at: application.created_at.toISOString(),
-    };
+    } satisfies RegisteredApplication;
   });
 
   /** Images on the engine that carry the label namespace, registered or not, with warnings. */
@@ -76,7 +74,7 @@ export function adminApplicationsRouter(hub: Hub): Router {
         configurables: e.configurables,
         has_icon: e.icon !== null,
         warnings: e.warnings,
-      };
+      } satisfies DiscoveredImage;
     });
   });
 

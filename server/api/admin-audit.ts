@@ -1,21 +1,14 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { requireAdmin } from '../auth/guards';
 import { AuditEventEntity } from '../db/entities';
 import type { Hub } from '../hub';
-
-const query = z.object({
-  actor: z.string().max(64).optional(),
-  action: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.coerce.number().int().positive().optional(),
-});
+import { AuditQuery, type AuditEvent } from './wire';
 
 /** The audit log, newest first, filtered by actor and action (prefix, e.g. "user."). */
 export function adminAuditRouter(hub: Hub): Router {
   const router = new Router({ prefix: '/api/v1/admin/audit' });
   router.get('/', requireAdmin, async (ctx) => {
-    const q = query.parse(ctx.query);
+    const q = AuditQuery.parse(ctx.query);
     const qb = hub.db
       .getRepository(AuditEventEntity)
       .createQueryBuilder('e')
@@ -34,7 +27,7 @@ export function adminAuditRouter(hub: Hub): Router {
       target: r.target,
       address: r.address,
       details: r.details ? JSON.parse(r.details) : null,
-    }));
+    })) satisfies AuditEvent[];
   });
   return router;
 }

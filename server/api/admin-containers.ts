@@ -1,17 +1,8 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { identityOf, requireAdmin } from '../auth/guards';
 import type { Hub } from '../hub';
 import { containersOf } from '../spawner/service';
-
-const logsQuery = z.object({
-  tail: z.coerce
-    .number()
-    .int('tail: a whole number of lines')
-    .min(1, 'tail: at least 1')
-    .max(10_000, 'tail: at most 10000')
-    .default(200),
-});
+import { LogsQuery, type AdminContainer } from './wire';
 
 /** Every container of the realm, for the admin console. */
 export function adminContainersRouter(hub: Hub): Router {
@@ -19,7 +10,7 @@ export function adminContainersRouter(hub: Hub): Router {
   router.use(requireAdmin);
 
   router.get('/', (ctx) => {
-    ctx.body = containersOf(hub).listAll();
+    ctx.body = containersOf(hub).listAll() satisfies AdminContainer[];
   });
 
   router.delete('/:url_id', async (ctx) => {
@@ -29,7 +20,7 @@ export function adminContainersRouter(hub: Hub): Router {
 
   // Recent output, for debugging an app; plain text so it can be read in a browser tab.
   router.get('/:url_id/logs', async (ctx) => {
-    const { tail } = logsQuery.parse(ctx.query);
+    const { tail } = LogsQuery.parse(ctx.query);
     const text = await containersOf(hub).logs(ctx.params.url_id, tail);
     ctx.type = 'text/plain; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');

@@ -1,26 +1,10 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { runAccountClosedHooks } from '../auth/account-hooks';
 import { identityOf, requireAdmin } from '../auth/guards';
 import { viewUser } from '../auth/users';
 import { BadRequest } from '../errors';
 import type { Hub } from '../hub';
-
-const createUser = z
-  .object({
-    name: z.string({ required_error: 'name: required' }).max(64, 'name: at most 32 characters'),
-    password: z.string().max(1024).optional(),
-    admin: z.boolean().optional(),
-  })
-  .strict();
-
-const patchUser = z
-  .object({
-    admin: z.boolean().optional(),
-    disabled: z.boolean().optional(),
-    password: z.string().max(1024).optional(),
-  })
-  .strict();
+import { UserCreate, UserPatch, type User, type UserCreated } from './wire';
 
 /** Admin management of accounts (shared/DESIGN.md). */
 export function adminUsersRouter(hub: Hub): Router {
@@ -28,11 +12,11 @@ export function adminUsersRouter(hub: Hub): Router {
   router.use(requireAdmin);
 
   router.get('/', async (ctx) => {
-    ctx.body = (await hub.users.list()).map(viewUser);
+    ctx.body = (await hub.users.list()).map(viewUser) satisfies User[];
   });
 
   router.post('/', async (ctx) => {
-    const body = createUser.parse(ctx.request.body ?? {});
+    const body = UserCreate.parse(ctx.request.body ?? {});
     const { user, generatedPassword } = await hub.users.create(body.name, body);
     await hub.audit({
       actor: identityOf(ctx).name,
@@ -42,16 +26,19 @@ export function adminUsersRouter(hub: Hub): Router {
       details: { admin: user.admin },
     });
     ctx.status = 201;
-    ctx.body = { ...viewUser(user), ...(generatedPassword ? { password: generatedPassword } : {}) };
+    ctx.body = {
+      ...viewUser(user),
+      ...(generatedPassword ? { password: generatedPassword } : {}),
+    } satisfies UserCreated;
   });
 
   router.get('/:name', async (ctx) => {
-    ctx.body = viewUser(await hub.users.get(ctx.params.name));
+    ctx.body = viewUser(await hub.users.get(ctx.params.name)) satisfies User;
   });
 
   router.patch('/:name', async (ctx) => {
     const me = identityOf(ctx);
-    const body = patchUser.parse(ctx.request.body ?? {});
+    const body = UserPatch.parse(ctx.request.body ?? {});
     if (Object.keys(body).length === 0)
       throw new BadRequest('nothing to change: send admin, disabled or password');
     const name = ctx.params.name;
@@ -76,7 +63,7 @@ export function adminUsersRouter(hub: Hub): Router {
         password_reset: body.password !== undefined,
       },
     });
-    ctx.body = viewUser(user);
+    ctx.body = viewUser(user) satisfies User;
   });
 
   router.delete('/:name', async (ctx) => {

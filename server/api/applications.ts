@@ -6,13 +6,7 @@ import { catalogOf } from '../catalog/service';
 import { iconVersion, imageView, userPolicyView } from '../catalog/views';
 import { NotFound } from '../errors';
 import type { Hub } from '../hub';
-
-/** The `container` of a list entry (shared/DESIGN.md): the caller's running app of that grant. */
-export interface ContainerSummary {
-  url_id: string;
-  url: string;
-  status: string;
-}
+import type { Application, ContainerSummary } from './wire';
 
 /** The caller's running app of a grant, from the container manager's memory (no Docker call). */
 export function containerSummaryFor(
@@ -46,14 +40,14 @@ export function applicationsRouter(hub: Hub): Router {
     const me = identityOf(ctx);
     const catalog = catalogOf(hub);
     const grants = await listGrants(hub, { user_id: me.userId });
-    ctx.body = await Promise.all(
+    ctx.body = (await Promise.all(
       grants.map(async (g) => ({
         mapping_id: g.mapping_id,
         image: imageView(g.application_id, catalog.describe(g.image)),
         policy: userPolicyView(g.policy),
         container: containerSummaryFor(hub, me, g.mapping_id),
       })),
-    );
+    )) satisfies Application[];
   });
 
   // Users see icons of applications they are granted; admins see all. Anything else is a 404,

@@ -1,21 +1,9 @@
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
-import { z } from 'zod';
 import { identityOf, requireUser } from '../auth/guards';
 import type { Hub } from '../hub';
 import { containersOf } from '../spawner/service';
-import type { ProgressEvent } from '../spawner/progress';
-
-/**
- * The image is deliberately not accepted here: it always comes from the grant. Unknown keys are
- * refused so a client that sends `image` learns it is ignored rather than silently overridden.
- */
-const startBody = z
-  .object({
-    mapping_id: z.string({ required_error: 'mapping_id: required' }).min(1).max(128),
-    configurables: z.record(z.unknown()).nullable().optional(),
-  })
-  .strict();
+import { ContainerStart, type Container, type ProgressEvent } from './wire';
 
 /** Comment lines keep proxies and browsers from closing a quiet event stream. */
 const SSE_PING_MS = 15_000;
@@ -29,7 +17,7 @@ export function containersRouter(hub: Hub): Router {
   // for this grant (DESIGN.md names 201 only; clients rely on it). The audit log tells the two apart.
   router.post('/', async (ctx) => {
     const me = identityOf(ctx);
-    const body = startBody.parse(ctx.request.body ?? {});
+    const body = ContainerStart.parse(ctx.request.body ?? {});
     const { container } = await containersOf(hub).start(
       me,
       body.mapping_id,
@@ -37,11 +25,11 @@ export function containersRouter(hub: Hub): Router {
       ctx.ip,
     );
     ctx.status = 201;
-    ctx.body = container;
+    ctx.body = container satisfies Container;
   });
 
   router.get('/', (ctx) => {
-    ctx.body = containersOf(hub).listOwn(identityOf(ctx));
+    ctx.body = containersOf(hub).listOwn(identityOf(ctx)) satisfies Container[];
   });
 
   // Server-Sent Events for the portal's progress bar; opened before the POST that starts.
@@ -70,7 +58,7 @@ export function containersRouter(hub: Hub): Router {
   });
 
   router.get('/:url_id', (ctx) => {
-    ctx.body = containersOf(hub).getOwn(identityOf(ctx), ctx.params.url_id);
+    ctx.body = containersOf(hub).getOwn(identityOf(ctx), ctx.params.url_id) satisfies Container;
   });
 
   router.delete('/:url_id', async (ctx) => {

@@ -1,13 +1,14 @@
 import type Router from '@koa/router';
 import type { Hub } from '../hub';
-import { adminAccountingRouter } from './admin-accounting';
 import { adminApplicationsRouter } from './admin-applications';
 import { adminAuditRouter } from './admin-audit';
 import { adminContainersRouter } from './admin-containers';
+import { adminGrantsRouter } from './admin-grants';
 import { containersRouter } from './containers';
 import { applicationsRouter } from './applications';
 import { adminUsersRouter } from './admin-users';
 import { meRouter } from './me';
+import { openApiRouter } from './openapi-route';
 import { operatorRouter } from './operator';
 import { tokensRouter } from './tokens';
 
@@ -20,7 +21,8 @@ export const ROUTERS: Array<(hub: Hub) => Router> = [
   adminAuditRouter,
   applicationsRouter,
   adminApplicationsRouter,
-  adminAccountingRouter,
+  adminGrantsRouter,
   containersRouter,
   adminContainersRouter,
+  openApiRouter,
 ];

@@ -1,13 +1,9 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { identityOf, requireUser } from '../auth/guards';
 import { verifyPassword } from '../auth/passwords';
 import { HubError } from '../errors';
 import type { Hub } from '../hub';
-
-const passwordChange = z
-  .object({ current_password: z.string(), new_password: z.string() })
-  .strict();
+import { PasswordChange, type Me } from './wire';
 
 /** The caller's own account. */
 export function meRouter(hub: Hub): Router {
@@ -15,13 +11,13 @@ export function meRouter(hub: Hub): Router {
 
   router.get('/', requireUser, (ctx) => {
     const id = identityOf(ctx);
-    ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null };
+    ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null } satisfies Me;
   });
 
   /** Changing one's own password ends every session of that user, this one included. */
   router.post('/password', requireUser, async (ctx) => {
     const id = identityOf(ctx);
-    const body = passwordChange.parse(ctx.request.body);
+    const body = PasswordChange.parse(ctx.request.body);
     const user = await hub.users.get(id.name);
     if (!(await verifyPassword(user.password_hash, body.current_password)))
       throw new HubError(400, 'invalid_credentials', 'current_password is wrong');

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { dockerHealth, type DockerHealth } from '../docker/client';
 import type { Hub } from '../hub';
+import type { Health } from './wire';
 
 const HEALTH_CACHE_MS = 2000;
 
@@ -13,12 +14,13 @@ export function operatorRouter(hub: Hub): Router {
     if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS)
       cached = { at: Date.now(), value: await dockerHealth(hub.docker) };
     ctx.set('Cache-Control', 'no-store');
+    const status = hub.catalog.status();
     ctx.body = {
       status: cached.value.ok ? 'ok' : 'degraded',
       docker: cached.value,
-      catalog: hub.catalog.status(),
+      catalog: { ...status, scanned_at: status.scanned_at?.toISOString() ?? null },
       containers: { docker_available: hub.containers.dockerAvailable },
-    };
+    } satisfies Health;
   });
 
   router.get('/metrics', async (ctx) => {

@@ -1,22 +1,8 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { identityOf, requireUser } from '../auth/guards';
 import { BadRequest } from '../errors';
 import type { Hub } from '../hub';
-
-const MAX_EXPIRY_SECONDS = 366 * 24 * 3600;
-
-const createToken = z
-  .object({
-    note: z.string().max(200, 'note: at most 200 characters').optional(),
-    expires_in: z
-      .number()
-      .int('expires_in: whole seconds')
-      .positive('expires_in: seconds, more than 0')
-      .max(MAX_EXPIRY_SECONDS, `expires_in: at most ${MAX_EXPIRY_SECONDS} seconds (a year)`)
-      .optional(),
-  })
-  .strict();
+import { TokenCreate, type TokenCreated, type TokenInfo } from './wire';
 
 /** API tokens of the caller: create (shown once), list, revoke. */
 export function tokensRouter(hub: Hub): Router {
@@ -24,7 +10,7 @@ export function tokensRouter(hub: Hub): Router {
 
   router.post('/', requireUser, async (ctx) => {
     const id = identityOf(ctx);
-    const body = createToken.parse(ctx.request.body ?? {});
+    const body = TokenCreate.parse(ctx.request.body ?? {});
     const created = await hub.tokens.create(id.userId, body.note ?? null, body.expires_in ?? null);
     await hub.audit({
       actor: id.name,
@@ -33,11 +19,11 @@ export function tokensRouter(hub: Hub): Router {
       address: ctx.ip,
     });
     ctx.status = 201;
-    ctx.body = created;
+    ctx.body = created satisfies TokenCreated;
   });
 
   router.get('/', requireUser, async (ctx) => {
-    ctx.body = await hub.tokens.list(identityOf(ctx).userId);
+    ctx.body = (await hub.tokens.list(identityOf(ctx).userId)) satisfies TokenInfo[];
   });
 
   router.delete('/:id', requireUser, async (ctx) => {

@@ -1,3 +1,4 @@
+import type { AdminContainer, Container, ContainerStatus } from '../api/wire';
 import { encodeSegment } from '../proxy/path';
 
 /** Who asks: the identity the auth middleware set. */
@@ -15,25 +16,14 @@ export interface Managed {
   uiName: string;
   containerId: string | null;
   target: string | null;
-  status: 'starting' | 'running' | 'dead';
+  status: ContainerStatus;
   startedAt: Date;
   /** Aborts a start in flight (stop requested, container died). */
   abort: AbortController;
 }
 
-/** A container as its owner sees it (GET /api/v1/containers). */
-export interface ContainerView {
-  url_id: string;
-  url: string;
-  status: Managed['status'];
-  mapping_id: string;
-  image: string;
-  ui_name: string;
-  started_at: string;
-  last_activity: string;
-  /** When idle culling will stop it unless there is activity; null when culling is off. */
-  cull_at: string | null;
-}
+/** A container as its owner sees it (GET /api/v1/containers): declared on the wire. */
+export type ContainerView = Container;
 
 /** What a start call gets: the container, and whether this call (or one it joined) started it. */
 export interface StartResult {
@@ -42,9 +32,7 @@ export interface StartResult {
 }
 
 /** A container as the admin sees it: any user's. */
-export interface AdminContainerView extends ContainerView {
-  user: string;
-}
+export type AdminContainerView = AdminContainer;
 
 /** The URL path a container is served under (also where readiness probes). */
 export function containerPath(user: string, urlId: string): string {

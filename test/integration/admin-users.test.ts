@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { OPENAPI_FILE } from '../../server/api/openapi-file';
+import * as W from '../../server/api/wire';
 import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
 import type { Client } from '../helpers/hub';
+import { expectWire } from '../helpers/wire';
 
 describe('admin REST for users', () => {
   let th: TestHub;
@@ -16,23 +21,28 @@ describe('admin REST for users', () => {
       json: { name: 'erin', password: 'erin-password' },
     });
     expect(created.status).toBe(201);
+    expectWire(W.UserCreated, created.body);
     expect(created.body).toMatchObject({ name: 'erin', admin: false, disabled: false });
     expect(JSON.stringify(created.body)).not.toMatch(/hash/);
     await th.loginAs('erin', 'erin-password');
     const list = await admin.json<Array<{ name: string }>>('/api/v1/admin/users');
+    expectWire(z.array(W.User), list.body);
     expect(list.body.map((u) => u.name)).toEqual(expect.arrayContaining(['admin', 'erin']));
     const gen = await admin.json<{ password: string }>('/api/v1/admin/users', {
       method: 'POST',
       json: { name: 'frank' },
     });
     expect(gen.status).toBe(201);
+    expect(expectWire(W.UserCreated, gen.body).password).toEqual(expect.any(String));
     await th.loginAs('frank', gen.body.password);
     expect(
       (await admin.json('/api/v1/admin/users/erin', { method: 'PATCH', json: { admin: true } }))
         .body,
     ).toMatchObject({ admin: true });
     expect((await admin.fetch('/api/v1/admin/users/erin', { method: 'DELETE' })).status).toBe(204);
-    expect((await admin.json('/api/v1/admin/users/erin')).status).toBe(404);
+    const gone = await admin.json('/api/v1/admin/users/erin');
+    expect(gone.status).toBe(404);
+    expectWire(W.ErrorBody, gone.body);
   });
 
   it('answers every bad body with a 4xx that names the problem, and writes nothing', async () => {
@@ -100,6 +110,7 @@ describe('admin REST for users', () => {
   it('serves /health and Prometheus /metrics', async () => {
     const h = await th.client().json<{ status: string; docker: { ok: boolean } }>('/health');
     expect(h.status).toBe(200);
+    expectWire(W.Health, h.body);
     expect(h.body).toMatchObject({
       status: 'ok',
       docker: { ok: true },
@@ -109,6 +120,12 @@ describe('admin REST for users', () => {
     const m = await (await th.client().fetch('/metrics')).text();
     expect(m).toMatch(/hub_http_requests_total/);
     expect(m).toMatch(/hub_logins_total\{result="success"\} \d+/);
+  });
+
+  it('serves its OpenAPI document without a login, as committed', async () => {
+    const res = await th.client().json('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')));
   });
 
   it('puts security headers on hub pages', async () => {

@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import * as W from '../../server/api/wire';
 import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
+import { expectWire } from '../helpers/wire';
 
 describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
   let th: TestHub;
@@ -13,7 +16,7 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     const c = th.client();
     const res = await c.login(ADMIN.name, ADMIN.password);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { name: string; admin: boolean; csrf_token: string };
+    const body = expectWire(W.Me, await res.json());
     expect(body).toMatchObject({ name: 'admin', admin: true });
     expect(typeof body.csrf_token).toBe('string');
     const cookie = res.headers.getSetCookie().find((s) => s.startsWith('hub-session='))!;
@@ -21,6 +24,7 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     expect(cookie).toMatch(/samesite=lax/i);
     const me = await c.json('/api/v1/me');
     expect(me.status).toBe(200);
+    expectWire(W.Me, me.body);
     expect(me.body).toMatchObject({ name: 'admin', admin: true, csrf_token: body.csrf_token });
   });
 
@@ -28,9 +32,7 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     const c = th.client();
     const res = await c.login('admin', 'wrong-password');
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
-      'invalid_credentials',
-    );
+    expect(expectWire(W.ErrorBody, await res.json()).error.code).toBe('invalid_credentials');
     expect(c.cookies.size).toBe(0);
     expect((await c.json('/api/v1/me')).status).toBe(401);
   });
@@ -42,9 +44,9 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
     const locked = await c.login('lockme', 'lockme-password');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(
-      /try again in \d+ seconds/,
-    );
+    const refusal = expectWire(W.ErrorBody, await locked.json());
+    expect(refusal.error.message).toMatch(/try again in \d+ seconds/);
+    expect(refusal.error.retry_after).toBe(Number(locked.headers.get('retry-after')));
   });
 
   it('form login redirects to a same-origin next and never off the hub', async () => {
@@ -124,7 +126,12 @@ describe('login, sessions, CSRF and tokens (real hub, real SQLite)', () => {
       json: { note: 'ci' },
     });
     expect(created.status).toBe(201);
+    expectWire(W.TokenCreated, created.body);
     expect(created.body.token).toMatch(/^hub_/);
+    const listed = await user.json('/api/v1/tokens');
+    expect(expectWire(z.array(W.TokenInfo), listed.body)).toEqual([
+      expect.objectContaining({ id: created.body.id, note: 'ci', expires_at: null }),
+    ]);
     const api = th.client();
     api.bearer = created.body.token;
     expect((await api.json('/api/v1/me')).body).toMatchObject({ name: 'tokenuser', admin: false });

@@ -1,8 +1,11 @@
 import Dockerode from 'dockerode';
+import { z } from 'zod';
+import * as W from '../../server/api/wire';
 import { catalogOf } from '../../server/catalog/service';
 import { encodePng } from '../../server/catalog/png';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { appLabels, TestImages } from '../helpers/images';
+import { expectWire } from '../helpers/wire';
 
 /**
  * The catalogue through the REST API of a real hub: register images built on the real engine,
@@ -16,22 +19,6 @@ const docker = new Dockerode();
 const images = new TestImages(docker);
 const ICON = encodePng(32, 32, (x) => [x * 8, 0, 200, 255]);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-interface AppEntry {
-  mapping_id: string;
-  image: {
-    id: number;
-    name: string;
-    ui_name: string;
-    description: string;
-    type: string;
-    icon_url: string;
-    configurables: Array<{ name: string }>;
-    available: boolean;
-  };
-  policy: Record<string, unknown>;
-  container: unknown;
-}
 
 async function until(
   what: string,
@@ -87,6 +74,7 @@ describe('admin: applications', () => {
       '/api/v1/admin/applications/discovered',
     );
     expect(status).toBe(200);
+    expectWire(z.array(W.DiscoveredImage), body);
     const byImage = new Map(body.map((d) => [d.image, d]));
     expect(byImage.get(vnc.ref)).toMatchObject({
       image_id: vnc.id,
@@ -114,6 +102,7 @@ describe('admin: applications', () => {
       },
     );
     expect(first.status).toBe(201);
+    expectWire(W.RegisteredApplication, first.body);
     expect(first.body).toMatchObject({ image: vnc.ref, ui_name: 'Desktop App' });
     const again = await admin.json<{ id: number }>('/api/v1/admin/applications', {
       method: 'POST',
@@ -189,6 +178,7 @@ describe('admin: applications', () => {
       '/api/v1/admin/applications',
     );
     expect(status).toBe(200);
+    expectWire(z.array(W.RegisteredApplicationRow), body);
     const vncApp = body.find((a) => a.image === vnc.ref);
     expect(vncApp).toMatchObject({
       ui_name: 'Desktop App',
@@ -219,6 +209,7 @@ describe('admin: accounting', () => {
       json: { user: 'alice', image: vnc.ref, policy },
     });
     expect(first.status).toBe(201);
+    expectWire(W.GrantCreated, first.body);
     expect(first.body.mapping_id).toMatch(/^[0-9a-f]{32}$/);
     const same = await admin.json<{ mapping_id: string }>('/api/v1/admin/accounting', {
       method: 'POST',
@@ -279,6 +270,7 @@ describe('admin: accounting', () => {
       Array<{ user: string; image: string; policy: Record<string, unknown> }>
     >(`/api/v1/admin/accounting?user=alice&image=${encodeURIComponent(web.ref)}`);
     expect(status).toBe(200);
+    expectWire(z.array(W.Grant), body);
     expect(body).toEqual([
       expect.objectContaining({
         user: 'alice',
@@ -294,12 +286,12 @@ describe('admin: accounting', () => {
 });
 
 describe('user: applications and icons', () => {
-  let apps: AppEntry[];
+  let apps: W.Application[];
 
   beforeAll(async () => {
-    const res = await alice.json<AppEntry[]>('/api/v1/applications');
+    const res = await alice.json<W.Application[]>('/api/v1/applications');
     expect(res.status).toBe(200);
-    apps = res.body;
+    apps = expectWire(z.array(W.Application), res.body);
   });
 
   it("lists the caller's grants with image info, policy and no container yet", () => {
@@ -322,7 +314,7 @@ describe('user: applications and icons', () => {
   });
 
   it('shows another user nothing of alice', async () => {
-    const res = await bob.json<AppEntry[]>('/api/v1/applications');
+    const res = await bob.json<W.Application[]>('/api/v1/applications');
     expect(res).toMatchObject({ status: 200, body: [] });
   });
 
@@ -387,7 +379,7 @@ describe('user: applications and icons', () => {
         })
       ).status,
     ).toBe(201);
-    const before = await bob.json<AppEntry[]>('/api/v1/applications');
+    const before = await bob.json<W.Application[]>('/api/v1/applications');
     expect(before.body).toEqual([
       expect.objectContaining({
         image: expect.objectContaining({ ui_name: 'Doomed', available: true }),
@@ -396,10 +388,10 @@ describe('user: applications and icons', () => {
 
     await images.remove(doomed.ref);
     await until('unavailable in the list', async () => {
-      const { body } = await bob.json<AppEntry[]>('/api/v1/applications');
+      const { body } = await bob.json<W.Application[]>('/api/v1/applications');
       return body.length === 1 && body[0].image.available === false;
     });
-    const after = await bob.json<AppEntry[]>('/api/v1/applications');
+    const after = await bob.json<W.Application[]>('/api/v1/applications');
     expect(after.body[0].image).toMatchObject({
       ui_name: 'Doomed',
       name: doomed.ref,
@@ -442,7 +434,7 @@ describe('authorisation and removal', () => {
       (await admin.fetch(`/api/v1/admin/accounting/${grant.mapping_id}`, { method: 'DELETE' }))
         .status,
     ).toBe(404);
-    const { body } = await alice.json<AppEntry[]>('/api/v1/applications');
+    const { body } = await alice.json<W.Application[]>('/api/v1/applications');
     expect(body.map((a) => a.mapping_id)).not.toContain(grant.mapping_id);
   });
 
@@ -457,7 +449,7 @@ describe('authorisation and removal', () => {
     expect(
       (await admin.fetch(`/api/v1/admin/applications/${vncApp.id}`, { method: 'DELETE' })).status,
     ).toBe(404);
-    const { body } = await alice.json<AppEntry[]>('/api/v1/applications');
+    const { body } = await alice.json<W.Application[]>('/api/v1/applications');
     expect(body).toEqual([]);
     const grants = await admin.json<unknown[]>(
       `/api/v1/admin/accounting?image=${encodeURIComponent(vnc.ref)}`,
@@ -469,6 +461,7 @@ describe('authorisation and removal', () => {
     const { body } = await admin.json<Array<{ action: string; actor: string }>>(
       '/api/v1/admin/audit?limit=1000',
     );
+    expectWire(z.array(W.AuditEvent), body);
     const actions = new Set(body.filter((e) => e.actor === ADMIN.name).map((e) => e.action));
     for (const a of [
       'application.register',

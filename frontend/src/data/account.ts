@@ -1,13 +1,7 @@
 import { request, seg } from './api';
+import type { TokenCreate, TokenCreated, TokenInfo } from './types';
 
-/** One of the caller's API tokens, as `GET /api/v1/tokens` lists it (never the secret). */
-export interface TokenInfo {
-  id: number;
-  note: string | null;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-}
+export type { TokenInfo };
 
 /** Changes the caller's password; the hub then ends all of their sessions, this one too. */
 export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
@@ -24,8 +18,8 @@ export function listTokens(): Promise<TokenInfo[]> {
 export function createToken(
   note: string,
   expiresInSeconds: number | null,
-): Promise<{ id: number; token: string }> {
-  const body: { note?: string; expires_in?: number } = {};
+): Promise<TokenCreated> {
+  const body: TokenCreate = {};
   if (note) body.note = note;
   if (expiresInSeconds) body.expires_in = expiresInSeconds;
   return request('POST', '/api/v1/tokens', { body });

@@ -1,42 +1,40 @@
 import { request, seg } from './api';
 import type {
   AdminContainer,
-  AdminUser,
   AuditEvent,
   DiscoveredImage,
   Grant,
-  Policy,
-  RegisteredImage,
+  GrantCreate,
+  GrantCreated,
+  RegisteredApplication,
+  RegisteredApplicationRow,
+  User,
+  UserCreate,
+  UserCreated,
+  UserPatch,
 } from './types';
 
 const A = '/api/v1/admin';
 
-export function listUsers(): Promise<AdminUser[]> {
-  return request<AdminUser[]>('GET', `${A}/users`);
+export function listUsers(): Promise<User[]> {
+  return request<User[]>('GET', `${A}/users`);
 }
 
 /** Creates a user; when no password is given the answer may carry a generated one. */
-export function createUser(body: {
-  name: string;
-  password?: string;
-  admin?: boolean;
-}): Promise<AdminUser & { password?: string }> {
+export function createUser(body: UserCreate): Promise<UserCreated> {
   return request('POST', `${A}/users`, { body });
 }
 
-export function updateUser(
-  name: string,
-  patch: { admin?: boolean; disabled?: boolean; password?: string },
-): Promise<AdminUser> {
-  return request<AdminUser>('PATCH', `${A}/users/${seg(name)}`, { body: patch });
+export function updateUser(name: string, patch: UserPatch): Promise<User> {
+  return request<User>('PATCH', `${A}/users/${seg(name)}`, { body: patch });
 }
 
 export function deleteUser(name: string): Promise<void> {
   return request<void>('DELETE', `${A}/users/${seg(name)}`);
 }
 
-export function listImages(): Promise<RegisteredImage[]> {
-  return request<RegisteredImage[]>('GET', `${A}/applications`);
+export function listImages(): Promise<RegisteredApplicationRow[]> {
+  return request<RegisteredApplicationRow[]>('GET', `${A}/applications`);
 }
 
 export function listDiscoveredImages(): Promise<DiscoveredImage[]> {
@@ -44,8 +42,8 @@ export function listDiscoveredImages(): Promise<DiscoveredImage[]> {
 }
 
 /** Registers an image; `force` registers it even when the hub has doubts (labels missing...). */
-export function registerImage(image: string, force = false): Promise<RegisteredImage> {
-  return request<RegisteredImage>('POST', `${A}/applications`, {
+export function registerImage(image: string, force = false): Promise<RegisteredApplication> {
+  return request<RegisteredApplication>('POST', `${A}/applications`, {
     body: force ? { image, force } : { image },
   });
 }
@@ -60,11 +58,7 @@ export function listGrants(filter: { user?: string } = {}): Promise<Grant[]> {
   return request<Grant[]>('GET', `${A}/accounting${query}`);
 }
 
-export function createGrant(body: {
-  user: string;
-  image: string;
-  policy: Policy;
-}): Promise<{ mapping_id: string }> {
+export function createGrant(body: GrantCreate): Promise<GrantCreated> {
   return request('POST', `${A}/accounting`, { body });
 }
 

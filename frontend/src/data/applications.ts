@@ -1,5 +1,5 @@
 import { ApiError, request, seg } from './api';
-import type { Application, ConfigurableValues, Container } from './types';
+import type { Application, ConfigurableValues, Container, ContainerStart } from './types';
 
 /** The caller's grants with their images and current containers. */
 export function listApplications(): Promise<Application[]> {
@@ -26,7 +26,7 @@ export async function startContainer(
   configurables: ConfigurableValues,
   retryMs = START_RETRY_MS,
 ): Promise<Container> {
-  const body: { mapping_id: string; configurables?: ConfigurableValues } = { mapping_id: mappingId };
+  const body: ContainerStart = { mapping_id: mappingId };
   if (Object.keys(configurables).length) body.configurables = configurables;
   for (let attempt = 1; ; attempt++) {
     try {

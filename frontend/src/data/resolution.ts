@@ -7,9 +7,8 @@ export interface Size {
 }
 
 /** Limits an image accepts; absent bounds mean "no limit" within sane defaults. */
-export type SizeLimits = Pick<
-  ResolutionConfigurable,
-  'min_width' | 'max_width' | 'min_height' | 'max_height'
+export type SizeLimits = Partial<
+  Pick<ResolutionConfigurable, 'min_width' | 'max_width' | 'min_height' | 'max_height'>
 >;
 
 const RE = /^\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*$/;

@@ -6,7 +6,7 @@ import '../components/notice-banner';
 import { createGrant, deleteGrant, listGrants, listImages, listUsers } from '../data/admin';
 import { messageOf } from '../data/api';
 import { policyFromForm, type PolicyForm, EMPTY_POLICY_FORM } from '../data/policy';
-import type { AdminUser, Grant, Policy, RegisteredImage } from '../data/types';
+import type { User, Grant, Policy, RegisteredApplicationRow } from '../data/types';
 import { confirmAction } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
@@ -34,8 +34,8 @@ function describePolicy(p: Policy): string[] {
 export class HubAdminGrantsPage extends LitElement {
   static override styles = [theme, pageStyles];
 
-  @state() private users: AdminUser[] | null = null;
-  @state() private images: RegisteredImage[] | null = null;
+  @state() private users: User[] | null = null;
+  @state() private images: RegisteredApplicationRow[] | null = null;
   /** The grants of one user, named, so a stale list is never shown under another name. */
   @state() private grants: { user: string; list: Grant[] } | null = null;
   @state() private loadError = '';
@@ -199,7 +199,7 @@ export class HubAdminGrantsPage extends LitElement {
     </label>`;
   }
 
-  private renderForm(images: RegisteredImage[]) {
+  private renderForm(images: RegisteredApplicationRow[]) {
     if (!images.length)
       return html`<p class="muted">
         Register an image first, on the <a href="/hub/admin/images">Images</a> page.

@@ -4,8 +4,7 @@ import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
 import { listDiscoveredImages, listImages, registerImage, unregisterImage } from '../data/admin';
 import { ApiError, messageOf } from '../data/api';
-import type { Configurable, DiscoveredImage, RegisteredImage } from '../data/types';
-import { safeImageSrc } from '../data/urls';
+import type { Configurable, DiscoveredImage, RegisteredApplicationRow } from '../data/types';
 import { confirmAction } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
@@ -84,7 +83,7 @@ export class HubAdminImagesPage extends LitElement {
     `,
   ];
 
-  @state() private registered: RegisteredImage[] | null = null;
+  @state() private registered: RegisteredApplicationRow[] | null = null;
   @state() private discovered: DiscoveredImage[] | null = null;
   @state() private loadError = '';
   @state() private discoverError = '';
@@ -131,7 +130,7 @@ export class HubAdminImagesPage extends LitElement {
     }
   }
 
-  private async unregister(img: RegisteredImage): Promise<void> {
+  private async unregister(img: RegisteredApplicationRow): Promise<void> {
     const ok = await confirmAction({
       title: `Unregister ${img.ui_name || img.image}?`,
       message:
@@ -153,7 +152,7 @@ export class HubAdminImagesPage extends LitElement {
     }
   }
 
-  private renderRegistered(list: RegisteredImage[]) {
+  private renderRegistered(list: RegisteredApplicationRow[]) {
     if (!list.length)
       return html`<p class="muted">
         No image is registered yet. Register one of the discovered images below, or by name.
@@ -222,10 +221,9 @@ export class HubAdminImagesPage extends LitElement {
       </p>`;
     return html`<ul class="found">
       ${list.map((d) => {
+        // Registered images' icons are served by the hub (a default one when unlabelled).
         const icon =
-          safeImageSrc(d.icon_url) ??
-          // Registered images' icons are served by the hub (a default one when unlabelled).
-          (d.application_id != null ? `/api/v1/applications/icons/${d.application_id}.png` : null);
+          d.application_id != null ? `/api/v1/applications/icons/${d.application_id}.png` : null;
         return html`<li>
           <article class="card" data-image=${d.image} aria-labelledby="d-${d.image_id}">
             <header>

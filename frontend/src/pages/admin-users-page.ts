@@ -6,7 +6,7 @@ import '../components/notice-banner';
 import { createUser, deleteUser, listUsers, updateUser } from '../data/admin';
 import { messageOf } from '../data/api';
 import { formatAgo, formatDateTime } from '../data/time';
-import type { AdminUser, Me } from '../data/types';
+import type { User, Me } from '../data/types';
 import { askPassword, confirmAction } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
@@ -19,7 +19,7 @@ export class HubAdminUsersPage extends LitElement {
   /** The admin using the page: they may not demote, disable or delete themselves. */
   @property({ attribute: false }) me: Me | null = null;
 
-  @state() private users: AdminUser[] | null = null;
+  @state() private users: User[] | null = null;
   @state() private loadError = '';
   @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
   @state() private busy = '';
@@ -77,7 +77,7 @@ export class HubAdminUsersPage extends LitElement {
     });
   }
 
-  private async resetPassword(u: AdminUser): Promise<void> {
+  private async resetPassword(u: User): Promise<void> {
     const password = await askPassword(u.name);
     if (password === null) return;
     await this.run(`pw:${u.name}`, async () => {
@@ -86,7 +86,7 @@ export class HubAdminUsersPage extends LitElement {
     });
   }
 
-  private async removeUser(u: AdminUser): Promise<void> {
+  private async removeUser(u: User): Promise<void> {
     const ok = await confirmAction({
       title: `Delete ${u.name}?`,
       message: `${u.name} loses access and their running apps are stopped. This cannot be undone.`,
@@ -100,7 +100,7 @@ export class HubAdminUsersPage extends LitElement {
     });
   }
 
-  private renderRow(u: AdminUser) {
+  private renderRow(u: User) {
     const self = this.me?.name === u.name;
     const busy = this.busy !== '';
     return html`<tr data-user=${u.name}>
@@ -168,7 +168,7 @@ export class HubAdminUsersPage extends LitElement {
     </tr>`;
   }
 
-  private renderList(users: AdminUser[]) {
+  private renderList(users: User[]) {
     return html`<div class="table-wrap">
       <table class="stack">
         <caption class="sr-only">

@@ -5,28 +5,23 @@ import { createGrant, listGrants, revokeGrantById } from '../catalog/grants';
 import type { PolicyInput } from '../catalog/policy';
 import { NotFound } from '../errors';
 import type { Hub } from '../hub';
+import { GrantCreate, GrantListQuery, type Grant, type GrantCreated } from './wire';
 
-const grantBody = z
-  .object({
-    user: z.string({ required_error: 'user: required' }).min(1, 'user: required').max(64),
-    image: z.string({ required_error: 'image: required' }).min(1, 'image: required').max(512),
-    policy: z.unknown().optional(),
-  })
-  .strict();
+// The policy's fields are judged by parsePolicy (shared with the CLI), whose messages name the
+// field to fix; here only the envelope is checked.
+const grantBody = GrantCreate.extend({ policy: z.unknown().optional() });
 
-const listQuery = z.object({
-  user: z.string().max(64).optional(),
-  image: z.string().max(512).optional(),
-});
-
-/** Grants: which user may run which application under which policy (shared/DESIGN.md). */
-export function adminAccountingRouter(hub: Hub): Router {
+/**
+ * Grants: which user may run which application under which policy (shared/DESIGN.md). The wire
+ * keeps SimPhoNy-Remote's name for them, `/admin/accounting`.
+ */
+export function adminGrantsRouter(hub: Hub): Router {
   const router = new Router({ prefix: '/api/v1/admin/accounting' });
   router.use(requireAdmin);
 
   router.get('/', async (ctx) => {
-    const q = listQuery.parse(ctx.query);
-    ctx.body = await listGrants(hub, q);
+    const q = GrantListQuery.parse(ctx.query);
+    ctx.body = (await listGrants(hub, q)) satisfies Grant[];
   });
 
   // The same user, image and policy again answers 200 with the existing grant, not a duplicate.
@@ -38,7 +33,7 @@ export function adminAccountingRouter(hub: Hub): Router {
       { actor: identityOf(ctx).name, address: ctx.ip },
     );
     ctx.status = created ? 201 : 200;
-    ctx.body = { mapping_id };
+    ctx.body = { mapping_id } satisfies GrantCreated;
   });
 
   router.delete('/:mapping_id', async (ctx) => {

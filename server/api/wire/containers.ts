@@ -1,0 +1,88 @@
+import { MappingId } from './grants';
+import { z } from './zod';
+
+export const ContainerStatus = z.enum(['starting', 'running', 'dead']).openapi('ContainerStatus');
+export type ContainerStatus = z.infer<typeof ContainerStatus>;
+
+const url = z.string().openapi({
+  description:
+    'Where the app is served, under /user/<name>/containers/<url_id>/ (absolute when apps ' +
+    'have origins of their own).',
+});
+
+/** The caller's container of a grant, inside the application list. */
+export const ContainerSummary = z
+  .object({
+    url_id: z.string().openapi({ description: 'Random, 128 bits or more, lower-case hex.' }),
+    url,
+    status: ContainerStatus,
+  })
+  .openapi('ContainerSummary');
+export type ContainerSummary = z.infer<typeof ContainerSummary>;
+
+/** A container as its owner sees it. */
+export const Container = ContainerSummary.extend({
+  mapping_id: MappingId,
+  image: z.string(),
+  ui_name: z.string(),
+  started_at: z.string().datetime(),
+  last_activity: z.string().datetime(),
+  cull_at: z.string().datetime().nullable().openapi({
+    description: 'When idle culling stops it unless there is activity; null when culling is off.',
+  }),
+}).openapi('Container');
+export type Container = z.infer<typeof Container>;
+
+/** A container as admins see it: anyone's. */
+export const AdminContainer = Container.extend({ user: z.string() }).openapi('AdminContainer');
+export type AdminContainer = z.infer<typeof AdminContainer>;
+
+/**
+ * The image is deliberately not accepted: it always comes from the grant. Unknown keys are
+ * refused so a client that sends `image` learns it is ignored rather than silently overridden.
+ */
+export const ContainerStart = z
+  .object({
+    mapping_id: z.string({ required_error: 'mapping_id: required' }).min(1).max(128),
+    configurables: z
+      .record(z.unknown())
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'Values of the configurables the image offers, flat ({"resolution": "1280x800"}) ' +
+          'or nested as SimPhoNy-Remote sends them ({"resolution": {"resolution": "1280x800"}}).',
+        example: { resolution: '1280x800' },
+      }),
+  })
+  .strict()
+  .openapi('ContainerStart');
+export type ContainerStart = z.infer<typeof ContainerStart>;
+
+export const ProgressStage = z
+  .enum(['queued', 'creating', 'starting', 'waiting', 'ready', 'failed'])
+  .openapi('ProgressStage');
+export type ProgressStage = z.infer<typeof ProgressStage>;
+
+/** The data of one Server-Sent Event `progress` of a start. */
+export const ProgressEvent = z
+  .object({
+    mapping_id: z.string(),
+    stage: ProgressStage,
+    progress: z.number().openapi({ description: '0..100, for a progress bar.' }),
+    message: z.string(),
+    url_id: z.string().optional(),
+    url: z.string().optional(),
+  })
+  .openapi('ProgressEvent');
+export type ProgressEvent = z.infer<typeof ProgressEvent>;
+
+export const LogsQuery = z.object({
+  tail: z.coerce
+    .number()
+    .int('tail: a whole number of lines')
+    .min(1, 'tail: at least 1')
+    .max(10_000, 'tail: at most 10000')
+    .default(200),
+});
+export type LogsQuery = z.infer<typeof LogsQuery>;

@@ -1,0 +1,36 @@
+import { z } from './zod';
+
+/** `POST /login` as JSON; a wrong or missing field is simply a failed login (401). */
+export const LoginRequest = z
+  .object({ username: z.string(), password: z.string() })
+  .openapi('LoginRequest');
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** `POST /login` from the login form: answered with a redirect to `next` (same-origin only). */
+export const LoginForm = LoginRequest.extend({
+  next: z
+    .string()
+    .optional()
+    .openapi({ description: 'A same-origin path; anything else is /hub/.' }),
+}).openapi('LoginForm');
+export type LoginForm = z.infer<typeof LoginForm>;
+
+/** The caller (`GET /api/v1/me`, JSON `POST /login`). */
+export const Me = z
+  .object({
+    name: z.string(),
+    admin: z.boolean(),
+    csrf_token: z.string().nullable().openapi({
+      description:
+        'Send as X-CSRF-Token on state-changing cookie-authenticated calls; null for bearer tokens.',
+    }),
+  })
+  .openapi('Me');
+export type Me = z.infer<typeof Me>;
+
+/** `POST /api/v1/me/password`: ends every session of the caller, this one included. */
+export const PasswordChange = z
+  .object({ current_password: z.string(), new_password: z.string() })
+  .strict()
+  .openapi('PasswordChange');
+export type PasswordChange = z.infer<typeof PasswordChange>;
