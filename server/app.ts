@@ -9,6 +9,7 @@ import { errorMiddleware, NotFound } from './errors';
 import type { Hub } from './hub';
 import { logger } from './log';
 import { accessLog } from './web/access-log';
+import { absoluteAppUrls, type AppOriginServices } from './web/app-urls';
 import { securityHeaders } from './web/security-headers';
 import { spa } from './web/spa';
 
@@ -27,7 +28,8 @@ export function createApp(hub: Hub): Koa {
     ),
   );
   app.use(accessLog(hub.metrics));
-  app.use(securityHeaders());
+  const appOrigins = () => hub.services.appOrigins as AppOriginServices | undefined;
+  app.use(securityHeaders((ctx) => appOrigins()?.origins.frameSource(ctx.req) ?? null));
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],
@@ -39,6 +41,7 @@ export function createApp(hub: Hub): Koa {
   app.use(passport.initialize());
   app.use(identityMiddleware(hub.identify));
   app.use(csrfMiddleware(hub.config.public_url));
+  app.use(absoluteAppUrls(appOrigins));
   for (const router of [loginRouter(hub), ...ROUTERS.map((f) => f(hub))]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

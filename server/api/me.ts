@@ -4,6 +4,7 @@ import { identityOf, requireUser } from '../auth/guards';
 import { verifyPassword } from '../auth/passwords';
 import { HubError } from '../errors';
 import type { Hub } from '../hub';
+import type { AppOriginServices } from '../web/app-urls';
 
 const passwordChange = z
   .object({ current_password: z.string(), new_password: z.string() })
@@ -15,7 +16,15 @@ export function meRouter(hub: Hub): Router {
 
   router.get('/', requireUser, (ctx) => {
     const id = identityOf(ctx);
-    ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null };
+    const iso = hub.services.appOrigins as AppOriginServices | undefined;
+    const appsDomain = iso?.origins.appsDomainFor(ctx.req) ?? null;
+    ctx.body = {
+      name: id.name,
+      admin: id.admin,
+      csrf_token: id.csrfToken ?? null,
+      // Admins see a warning while apps share the hub's origin (DESIGN.md "App origins").
+      apps_domain: appsDomain,
+    };
   });
 
   /** Changing one's own password ends every session of that user, this one included. */

@@ -9,6 +9,8 @@ export interface Me {
   name: string;
   admin: boolean;
   csrf_token: string;
+  /** Apps run on `<url_id>.<apps_domain>`; null while they share the hub's origin (unsafe). */
+  apps_domain?: string | null;
 }
 
 export type AppType = 'vncapp' | 'webapp' | null;
