@@ -13,8 +13,15 @@ import { cookieValue } from '../auth/cookies';
 export const TICKET_PATH = '/_hub/ticket';
 /** The app origin's cookie; `__Host-` over https so no sibling host can set or shadow it. */
 export const APP_COOKIE = 'hub-app';
-export const APP_COOKIE_SECURE = `__Host-${APP_COOKIE}`;
-export const APP_COOKIE_NAMES = [APP_COOKIE, APP_COOKIE_SECURE];
+/**
+ * Its twin for the portal's "Open here" frame. Browsers refuse to set a SameSite=Lax cookie
+ * from a cross-site frame, and block unpartitioned third-party cookies; a partitioned
+ * (CHIPS) SameSite=None cookie is kept, and is sent only in frames under the top-level site
+ * that set it (the hub's), never to the app from other sites. Browsers require Secure for it,
+ * which they grant on https and on `*.localhost`.
+ */
+export const APP_FRAME_COOKIE = 'hub-app-frame';
+export const APP_COOKIE_NAMES = [APP_COOKIE, APP_FRAME_COOKIE].flatMap((n) => [n, `__Host-${n}`]);
 
 const TICKET_TTL_MS = 60_000;
 const MAX_TICKETS = 10_000;
@@ -72,8 +79,25 @@ export class AppAccess {
   sessionOf(req: IncomingMessage, urlId: string): string | null {
     const header = req.headers.cookie;
     if (!header?.includes(APP_COOKIE)) return null;
-    const value = cookieValue(header, APP_COOKIE_SECURE) ?? cookieValue(header, APP_COOKIE);
-    if (!value) return null;
+    for (const name of APP_COOKIE_NAMES) {
+      const value = cookieValue(header, name);
+      const hash = value ? this.verify(urlId, value) : null;
+      if (hash) return hash;
+    }
+    return null;
+  }
+
+  /** The `Set-Cookie` values that sign a browser in on `urlId`'s origin. */
+  setCookies(urlId: string, sessionHash: string, secure: boolean): string[] {
+    const value = this.cookieValue(urlId, sessionHash);
+    const host = (name: string) => (secure ? `__Host-${name}` : name);
+    return [
+      `${host(APP_COOKIE)}=${value}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
+      `${host(APP_FRAME_COOKIE)}=${value}; Path=/; HttpOnly; SameSite=None; Secure; Partitioned`,
+    ];
+  }
+
+  private verify(urlId: string, value: string): string | null {
     const dot = value.indexOf('.');
     if (dot <= 0) return null;
     const hash = value.slice(0, dot);

@@ -14,7 +14,7 @@ import {
 import { prepareForwardHeaders } from './forward-headers';
 import { createProxyMetrics } from './metrics';
 import { canonicalize, isProxyUrl, MalformedPath, matchProxyPath, type ProxyPath } from './path';
-import { APP_COOKIE, APP_COOKIE_SECURE, type AppAccess, TICKET_PATH } from './app-access';
+import { type AppAccess, TICKET_PATH } from './app-access';
 import { AppOrigins } from './app-origins';
 import {
   appNotRunning,
@@ -453,11 +453,9 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     }
     const secure =
       iso.cookieSecure === 'always' || (iso.cookieSecure === 'auto' && iso.origins.isSecure(req));
-    const name = secure ? APP_COOKIE_SECURE : APP_COOKIE;
-    const cookie =
-      `${name}=${iso.access.cookieValue(urlId, grant.sessionHash)}; Path=/; HttpOnly; SameSite=Lax` +
-      (secure ? '; Secure' : '');
-    sendRedirect(res, grant.next, { 'Set-Cookie': cookie });
+    sendRedirect(res, grant.next, {
+      'Set-Cookie': iso.access.setCookies(urlId, grant.sessionHash, secure),
+    });
   }
 
   /** Rewrites `req` for the app (forward headers, canonical path) and starts tracking it. */

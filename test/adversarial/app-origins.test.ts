@@ -143,9 +143,13 @@ describe('tickets', () => {
     const res = await send(ticket);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(`${prefix('alice', A)}landing?q=1`);
-    const cookie = res.headers.getSetCookie()[0];
+    const [cookie, frameCookie] = res.headers.getSetCookie();
     expect(cookie).toMatch(/^hub-app=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
-    expect(cookie).not.toMatch(/domain/i);
+    // The portal's frame: partitioned, so sent only in frames under the hub's site.
+    expect(frameCookie).toMatch(
+      /^hub-app-frame=[^;]+; Path=\/; HttpOnly; SameSite=None; Secure; Partitioned$/,
+    );
+    expect(`${cookie}${frameCookie}`).not.toMatch(/domain/i);
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const again = await send(ticket);
     expect(again.status).toBe(400);
@@ -244,7 +248,10 @@ describe('an app origin serves its own container and nothing else', () => {
       headers: { cookie: alice.cookieHeader() },
     });
     expect(hubOnly.status).toBe(404);
-    const tampered = cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const tampered = cookie
+      .split('; ')
+      .map((pair) => pair.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))
+      .join('; ');
     expect(
       (await send(appUrl('alice', A, 'headers'), { headers: { cookie: tampered } })).status,
     ).toBe(404);
@@ -278,7 +285,15 @@ describe('an app origin serves its own container and nothing else', () => {
   });
 
   it('drops cookies the app sets under the hub’s or the app cookie’s names', async () => {
-    for (const name of ['hub-app', 'HUB-APP', '__Host-hub-app', 'hub-session', 'hub-session.sig']) {
+    for (const name of [
+      'hub-app',
+      'HUB-APP',
+      '__Host-hub-app',
+      'hub-app-frame',
+      '__host-hub-app-frame',
+      'hub-session',
+      'hub-session.sig',
+    ]) {
       const res = await send(
         appUrl('alice', A, `set-cookie?c=${encodeURIComponent(`${name}=evil; Path=/`)}`),
         { headers: { cookie } },

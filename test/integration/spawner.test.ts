@@ -558,7 +558,8 @@ describe('Docker is the source of truth across hub restarts', () => {
         ui_name: 'Web Test',
       }),
     ]);
-    expect((await alice.fetch(vk.body.url)).status).toBe(200);
+    // The restarted hub listens on another port: its URL is the one to open now.
+    expect((await alice.fetch(mine.body[0].url)).status).toBe(200);
     const left = (await realmContainers(docker, REALM)).map((c) => c.Labels[LABELS.urlId]);
     expect(left).toContain(vk.body.url_id);
     expect(left).not.toContain(vd.body.url_id);
