@@ -9,6 +9,7 @@ import { errorMiddleware, NotFound } from './errors';
 import type { Hub } from './hub';
 import { logger } from './log';
 import { accessLog } from './web/access-log';
+import { absoluteAppUrls } from './web/app-urls';
 import { securityHeaders } from './web/security-headers';
 import { spa } from './web/spa';
 
@@ -31,7 +32,7 @@ export function createApp(hub: Hub): Koa {
       log.error({ err, path: (ctx as Koa.Context).path }, 'request failed'),
     ),
   );
-  app.use(securityHeaders());
+  app.use(securityHeaders((ctx) => hub.apps.origins.frameSource(ctx.req)));
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],
@@ -43,6 +44,7 @@ export function createApp(hub: Hub): Koa {
   app.use(passport.initialize());
   app.use(identityMiddleware(hub.identify));
   app.use(csrfMiddleware(hub.config.public_url));
+  app.use(absoluteAppUrls(hub.apps));
   for (const router of [loginRouter(hub), ...ROUTERS.map((f) => f(hub))]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -1,5 +1,6 @@
 import type { Catalog } from './catalog/catalog';
 import type { Core } from './core';
+import type { AppOriginServices } from './proxy/app-origins';
 import type { RouteStore } from './proxy/route-store';
 import type { ContainerManager } from './spawner/container-manager';
 
@@ -14,4 +15,6 @@ export interface Hub extends Core {
   containers: ContainerManager;
   /** url_id → container address, read by the proxy on every request. */
   routes: RouteStore;
+  /** Apps' own origins: their URLs in API answers, and the portal's frame policy. */
+  apps: AppOriginServices;
 }

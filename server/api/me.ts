@@ -11,7 +11,13 @@ export function meRouter(hub: Hub): Router {
 
   router.get('/', requireUser, (ctx) => {
     const id = identityOf(ctx);
-    ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null } satisfies Me;
+    ctx.body = {
+      name: id.name,
+      admin: id.admin,
+      csrf_token: id.csrfToken ?? null,
+      // Admins see a warning while apps share the hub's origin (DESIGN.md "App origins").
+      apps_domain: hub.apps.origins.appsDomainFor(ctx.req),
+    } satisfies Me;
   });
 
   /** Changing one's own password ends every session of that user, this one included. */

@@ -14,6 +14,17 @@ export interface Identity {
   credentialHash: string;
 }
 
+/**
+ * A credential that stopped being valid: one session or token (`credentialHash`), or every
+ * credential of a user (`userId`). Holders of long-lived connections (the proxy's WebSockets)
+ * listen, so a logout or a password change also ends what the credential had opened.
+ */
+export interface CredentialEnded {
+  credentialHash?: string;
+  userId?: number;
+}
+export type CredentialEndedListener = (e: CredentialEnded) => void;
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Caching keeps the proxy's hot path free of database reads; short so CLI changes apply soon. */
@@ -36,6 +47,7 @@ interface Cached {
  */
 export class SessionStore {
   private cache = new Map<string, Cached>();
+  private readonly endedListeners: CredentialEndedListener[] = [];
 
   constructor(
     private readonly db: DataSource,
@@ -64,7 +76,11 @@ export class SessionStore {
   }
 
   async lookup(id: string): Promise<Identity | null> {
-    const hash = sha256(id);
+    return this.lookupHash(sha256(id));
+  }
+
+  /** The session stored under `hash` (app origins carry the hash, never the session id). */
+  async lookupHash(hash: string): Promise<Identity | null> {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && now - hit.cachedAt < CACHE_MS && hit.expiresAt > now) {
@@ -109,15 +125,22 @@ export class SessionStore {
       .catch(() => undefined);
   }
 
+  /** Called after a session (or all of a user's) ended in this process. */
+  onEnded(listener: CredentialEndedListener): void {
+    this.endedListeners.push(listener);
+  }
+
   async destroy(credentialHash: string): Promise<void> {
     this.cache.delete(credentialHash);
     await this.db.getRepository(SessionEntity).delete({ id_hash: credentialHash });
+    for (const l of this.endedListeners) l({ credentialHash });
   }
 
   /** Ends every session of a user (password reset, disable, delete). */
   async destroyForUser(userId: number): Promise<void> {
     for (const [k, v] of this.cache) if (v.identity.userId === userId) this.cache.delete(k);
     await this.db.getRepository(SessionEntity).delete({ user_id: userId });
+    for (const l of this.endedListeners) l({ userId });
   }
 
   /** Forgets cached identities of a user whose role changed, so the change applies at once. */

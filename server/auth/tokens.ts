@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { ApiTokenEntity } from '../db/entities';
 import { NotFound } from '../errors';
-import { sha256, type Identity } from './sessions';
+import { type CredentialEndedListener, sha256, type Identity } from './sessions';
 
 /** Prefix makes hub tokens recognisable in logs and secret scanners. */
 const TOKEN_PREFIX = 'hub_';
@@ -24,6 +24,7 @@ export interface TokenInfo {
  */
 export class TokenStore {
   private cache = new Map<string, { identity: Identity; until: number }>();
+  private readonly endedListeners: CredentialEndedListener[] = [];
 
   constructor(private readonly db: DataSource) {}
 
@@ -95,6 +96,34 @@ export class TokenStore {
     if (!row) throw new NotFound(`no token with id ${id}`);
     await repo.update({ id }, { revoked_at: new Date() });
     this.cache.delete(row.token_hash);
+    for (const l of this.endedListeners) l({ credentialHash: row.token_hash });
+  }
+
+  /** Called after a token was revoked in this process. */
+  onEnded(listener: CredentialEndedListener): void {
+    this.endedListeners.push(listener);
+  }
+
+  /** The live token stored under `hash`, or null (for re-checking long-lived connections). */
+  async lookupHash(hash: string): Promise<Identity | null> {
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > Date.now()) return hit.identity;
+    const row = await this.db
+      .getRepository(ApiTokenEntity)
+      .findOne({ where: { token_hash: hash, revoked_at: IsNull() }, relations: { user: true } });
+    if (
+      !row?.user ||
+      row.user.disabled ||
+      (row.expires_at && row.expires_at.getTime() <= Date.now())
+    )
+      return null;
+    return {
+      userId: row.user.id,
+      name: row.user.name,
+      admin: row.user.admin,
+      via: 'token',
+      credentialHash: hash,
+    };
   }
 
   invalidateUser(userId: number): void {

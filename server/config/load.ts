@@ -14,6 +14,7 @@ const ENV_KEYS: Record<string, string> = {
   HUB_ADMIN_USER: 'admin_user',
   HUB_PUBLIC_URL: 'public_url',
   HUB_TRUST_PROXY: 'trust_proxy',
+  HUB_APPS_DOMAIN: 'apps_domain',
 };
 
 /** The schema of a dotted key without its default/optional wrappers; undefined if unknown. */

@@ -40,6 +40,16 @@ export const configSchema = z
       .url()
       .optional()
       .describe('External URL of the hub when behind a TLS proxy (for Origin checks and links).'),
+    apps_domain: z
+      .string()
+      .regex(
+        /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/,
+        'a lower-case DNS name such as apps.example.org (each app is served on <url_id>.<apps_domain>)',
+      )
+      .optional()
+      .describe(
+        'Each running app is served on its own origin <url_id>.<apps_domain> (wildcard DNS name and certificate). Unset: apps.localhost when the hub is reached on loopback, else the hub origin with a warning to admins. Env HUB_APPS_DOMAIN.',
+      ),
     trust_proxy: z
       .boolean()
       .default(false)

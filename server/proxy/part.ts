@@ -1,29 +1,54 @@
 import { HUB_COOKIE_NAMES } from '../auth/cookies';
 import type { Core } from '../core';
 import type { HubPart } from '../parts';
+import { APP_COOKIE_NAMES, AppAccess } from './app-access';
+import { AppOrigins, type AppOriginServices } from './app-origins';
 import { createUserProxy, type UserProxy } from './proxy';
 import type { RouteStore } from './route-store';
 
-/** The user-container proxy, reading the routes the spawner keeps; the raw server dispatches to it. */
+/**
+ * The user-container proxy, reading the routes the spawner keeps; the raw server dispatches to
+ * it. It serves each app on its own origin (app-origins.ts) and closes the WebSockets of a
+ * login when that login ends.
+ */
 export function proxyPart(
-  core: Pick<Core, 'identify' | 'config' | 'registry' | 'log'>,
+  core: Pick<Core, 'identify' | 'config' | 'registry' | 'log' | 'keys' | 'sessions' | 'tokens'>,
   routes: RouteStore,
-): HubPart & { proxy: UserProxy } {
+): HubPart & { proxy: UserProxy; apps: AppOriginServices } {
+  const { config, sessions, tokens } = core;
+  const origins = new AppOrigins({
+    appsDomain: config.apps_domain,
+    publicUrl: config.public_url,
+    trustProxy: config.trust_proxy,
+  });
+  const access = new AppAccess(core.keys[0]);
   const proxy = createUserProxy({
     routes,
     identify: core.identify,
-    hubCookieNames: HUB_COOKIE_NAMES,
-    timeoutSeconds: core.config.proxy.timeout_seconds,
-    wsPingSeconds: core.config.proxy.websocket_ping_seconds,
+    hubCookieNames: [...HUB_COOKIE_NAMES, ...APP_COOKIE_NAMES],
+    timeoutSeconds: config.proxy.timeout_seconds,
+    wsPingSeconds: config.proxy.websocket_ping_seconds,
     registry: core.registry,
     loginPath: '/login',
     log: core.log.child({ ns: 'proxy' }),
-    trustProxy: core.config.trust_proxy,
-    engine: core.config.proxy.engine,
+    trustProxy: config.trust_proxy,
+    engine: config.proxy.engine,
+    origins,
+    isolation: {
+      origins,
+      access,
+      lookupSession: (hash) => sessions.lookupHash(hash),
+      cookieSecure: config.cookie_secure,
+    },
+    credentialAlive: async (hash) =>
+      !!((await sessions.lookupHash(hash)) ?? (await tokens.lookupHash(hash))),
   });
+  sessions.onEnded((e) => proxy.endCredentials(e));
+  tokens.onEnded((e) => proxy.endCredentials(e));
   return {
     name: 'proxy',
     proxy,
+    apps: { origins, access },
     stop: async () => proxy.close(),
   };
 }

@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
-import { ServiceUnavailable, type HubError } from '../errors';
+import { HubError, ServiceUnavailable } from '../errors';
 import type { Logger } from '../log';
 import {
   createEngine,
@@ -14,6 +14,8 @@ import {
 import { prepareForwardHeaders } from './forward-headers';
 import { createProxyMetrics } from './metrics';
 import { canonicalize, isProxyUrl, MalformedPath, matchProxyPath, type ProxyPath } from './path';
+import { type AppAccess, TICKET_PATH } from './app-access';
+import { AppOrigins } from './app-origins';
 import {
   appNotRunning,
   appTimeout,
@@ -24,16 +26,32 @@ import {
   type RestartOffer,
   sendError,
   sendLoginRedirect,
+  sendRedirect,
   sendSlashRedirect,
 } from './responses';
 import type { Route, RouteStore } from './route-store';
 import { cookieNameSet, rewriteSetCookie } from './set-cookie';
-import { WsTunnels } from './ws-tunnels';
+import { type TunnelOwner, WsTunnels } from './ws-tunnels';
 
 /** Who is calling, as far as the proxy cares. */
 export interface ProxyIdentity {
   name: string;
   admin: boolean;
+  /** How the caller proved it: a browser's session cookie, or a bearer token. */
+  via?: 'session' | 'token';
+  userId?: number;
+  /** Hash of the session or token: WebSockets it opened close when it ends. */
+  credentialHash?: string;
+}
+
+/** App-origin isolation (shared/DESIGN.md "App origins"); see app-origins.ts. */
+export interface AppIsolation {
+  origins: AppOrigins;
+  access: AppAccess;
+  /** The live session stored under a hash (app cookies name their hub session by hash). */
+  lookupSession(hash: string): Promise<ProxyIdentity | null>;
+  /** Config `cookie_secure`. */
+  cookieSecure: 'auto' | 'always' | 'never';
 }
 
 /** Everything the proxy needs from the hub. */
@@ -57,6 +75,12 @@ export interface UserProxyOptions {
   launcherPath?: string;
   /** Proxy implementation; see engine.ts for why the default was chosen. Benchmarks set it. */
   engine?: EngineName;
+  /** Serve apps on origins of their own; without it apps share the hub's origin. */
+  isolation?: AppIsolation;
+  /** Computes the hub's origin for Origin checks; defaults to one from the Host header. */
+  origins?: AppOrigins;
+  /** Whether a session or token (by hash) is still valid: open WebSockets are re-checked. */
+  credentialAlive?: (hash: string) => Promise<boolean>;
 }
 
 /** The reverse proxy for `/user/<name>/containers/<url_id>/`, HTTP and WebSocket. */
@@ -69,6 +93,11 @@ export interface UserProxy {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
   /** Number of open WebSocket tunnels. */
   readonly openWebSockets: number;
+  /**
+   * Closes the WebSockets opened with a credential that just ended (logout, password change,
+   * token revoked), or with any credential of a user (`userId`).
+   */
+  endCredentials(e: { credentialHash?: string; userId?: number }): number;
   /** Drops open tunnels and idle upstream connections. */
   close(): void;
 }
@@ -82,6 +111,8 @@ interface Forwarding {
   responded: boolean;
   upgraded: boolean;
   proxyReq: UpstreamRequest | null;
+  /** Who opened it: a WebSocket closes when this login ends. */
+  owner: TunnelOwner | null;
 }
 
 // The per-request state rides on the request object itself. A WeakMap keyed by requests makes
@@ -92,8 +123,49 @@ const FORWARDING = Symbol('hub.forwarding');
 type Tracked = IncomingMessage & { [FORWARDING]?: Forwarding };
 const forwardingOf = (req: IncomingMessage): Forwarding | undefined => (req as Tracked)[FORWARDING];
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** How often open WebSockets' logins are re-checked for changes made outside this process. */
+const CREDENTIAL_RECHECK_MS = 30_000;
+
+const pathOnly = (url: string | undefined): string => {
+  const q = (url ?? '').indexOf('?');
+  return q === -1 ? (url ?? '') : (url ?? '').slice(0, q);
+};
+
+const isUpgrade = (req: IncomingMessage): boolean => req.headers.upgrade !== undefined;
+
+const onItsOwnOrigin = (): HubError =>
+  new HubError(
+    403,
+    'app_origin_only',
+    'this application is served on an origin of its own: open it from the portal (its link signs you in there), or call it with an API token',
+  );
+
+const foreignOriginRefused = (): HubError =>
+  new HubError(
+    403,
+    'foreign_origin',
+    "refused: the request came from a page of another origin, not from the application's own page",
+  );
+
+const openFromPortal = (): HubError =>
+  new HubError(
+    401,
+    'app_login_required',
+    'open this application from the hub portal: its link signs you in to the application',
+  );
+
+const ticketRefused = (): HubError =>
+  new HubError(
+    400,
+    'app_ticket_invalid',
+    'this sign-in link for the application was already used, has expired or belongs to another session: open the application again from the portal',
+  );
+
 export function createUserProxy(opts: UserProxyOptions): UserProxy {
   const { routes, identify, log } = opts;
+  const origins =
+    opts.origins ?? opts.isolation?.origins ?? new AppOrigins({ trustProxy: !!opts.trustProxy });
   const hubCookies = cookieNameSet(opts.hubCookieNames);
   const forwardOpts = { hubCookies, trustProxy: opts.trustProxy ?? false };
   const launcherPath = opts.launcherPath ?? '/hub/launcher';
@@ -119,10 +191,16 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     return url;
   };
 
-  const offerOf = (route: Readonly<Route>): RestartOffer => ({
-    mappingId: route.mappingId,
-    startUrl: `${launcherPath}?start=${encodeURIComponent(route.mappingId)}`,
-  });
+  /** The launcher link of a 503 page; absolute on an app origin, where /hub/ is not served. */
+  const offerOf = (route: Readonly<Route>, onApp?: AppIsolation): RestartOffer => {
+    const hub = onApp
+      ? (onApp.origins.fixedHubOrigin() ?? onApp.access.hubOriginOf(route.urlId))
+      : '';
+    return {
+      mappingId: route.mappingId,
+      startUrl: `${hub ?? ''}${launcherPath}?start=${encodeURIComponent(route.mappingId)}`,
+    };
+  };
 
   engine.on('proxyReq', (proxyReq: UpstreamRequest, req: IncomingMessage, res: ServerResponse) => {
     const f = forwardingOf(req);
@@ -157,7 +235,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       if (f.timer) clearTimeout(f.timer);
       metrics.request(101);
       routes.touch(f.route.urlId);
-      tunnels.add(socket, upstream, f.route.urlId);
+      tunnels.add(socket, upstream, f.route.urlId, f.owner);
     });
     proxyReq.once('response', (res: IncomingMessage) => {
       f.responded = true;
@@ -249,13 +327,49 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     return route;
   }
 
-  async function resolve(
-    req: IncomingMessage,
-  ): Promise<
+  type Decision =
     | { kind: 'error'; error: HubError }
     | { kind: 'login'; next: string }
-    | { kind: 'ok'; route: Readonly<Route>; path: ProxyPath }
-  > {
+    | { kind: 'redirect'; location: string }
+    | { kind: 'ok'; route: Readonly<Route>; path: ProxyPath; identity: ProxyIdentity };
+
+  async function identifyOrFail(
+    who: () => Promise<ProxyIdentity | null>,
+  ): Promise<ProxyIdentity | null | HubError> {
+    try {
+      return await who();
+    } catch (err) {
+      log.error({ err }, 'could not identify the caller of a proxied request');
+      return new ServiceUnavailable('the hub could not check your login just now; try again');
+    }
+  }
+
+  /**
+   * On an app origin the caller is a bearer token's owner or the holder of that origin's app
+   * cookie; the hub's session cookie is never consulted there (it is not meant to reach it).
+   */
+  async function identifyOnApp(
+    req: IncomingMessage,
+    iso: AppIsolation,
+    urlId: string,
+  ): Promise<ProxyIdentity | null> {
+    if (req.headers.authorization) return identify(req);
+    const hash = iso.access.sessionOf(req, urlId);
+    return hash ? iso.lookupSession(hash) : null;
+  }
+
+  /**
+   * A browser's cookie reached us from a page of another origin (another app, any site) on an
+   * upgrade or a state-changing request: refused, so no page can drive an app as its owner.
+   */
+  function foreignOrigin(req: IncomingMessage, identity: ProxyIdentity, expected: string): boolean {
+    if (identity.via === 'token') return false;
+    if (!isUpgrade(req) && SAFE_METHODS.has(req.method ?? 'GET')) return false;
+    const origin = req.headers.origin;
+    return origin !== undefined && origin !== expected;
+  }
+
+  async function resolve(req: IncomingMessage): Promise<Decision> {
     let canonical;
     try {
       canonical = canonicalize(req.url ?? '/');
@@ -264,24 +378,84 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       throw err;
     }
     const path = matchProxyPath(canonical);
-    let identity: ProxyIdentity | null;
-    try {
-      identity = await identify(req);
-    } catch (err) {
-      log.error({ err }, 'could not identify the caller of a proxied request');
-      return {
-        kind: 'error',
-        error: new ServiceUnavailable('the hub could not check your login just now; try again'),
-      };
-    }
+    const iso = opts.isolation;
+    if (iso?.origins.isAppsHost(req.headers.host)) return resolveOnApp(req, iso, path, canonical);
+
+    const identity = await identifyOrFail(() => identify(req));
+    if (identity instanceof HubError) return { kind: 'error', error: identity };
     const route = authorise(path, identity);
-    if (!route || !path) {
+    if (!route || !path || !identity) {
       if (!identity && isPageRequest(req)) {
         return { kind: 'login', next: canonical.path + canonical.query };
       }
       return { kind: 'error', error: notFound() };
     }
-    return { kind: 'ok', route, path };
+    const domain = identity.via !== 'token' ? iso?.origins.appsDomainFor(req) : null;
+    if (iso && domain) {
+      // A browser on the hub origin never gets app content: it is sent to the app's origin.
+      if (isUpgrade(req) || !SAFE_METHODS.has(req.method ?? 'GET'))
+        return { kind: 'error', error: onItsOwnOrigin() };
+      const appOrigin = iso.origins.appOrigin(req, route.urlId, domain);
+      const ticket = iso.access.issue({
+        sessionHash: identity.credentialHash ?? '',
+        urlId: route.urlId,
+        next: canonical.path + canonical.query,
+        hubOrigin: iso.origins.hubOrigin(req),
+      });
+      return { kind: 'redirect', location: `${appOrigin}${TICKET_PATH}?t=${ticket}` };
+    }
+    if (foreignOrigin(req, identity, origins.hubOrigin(req)))
+      return { kind: 'error', error: foreignOriginRefused() };
+    return { kind: 'ok', route, path, identity };
+  }
+
+  /** An app origin serves its own container's paths and nothing else. */
+  async function resolveOnApp(
+    req: IncomingMessage,
+    iso: AppIsolation,
+    path: ProxyPath | null,
+    canonical: { path: string; query: string },
+  ): Promise<Decision> {
+    const urlId = iso.origins.urlIdOfHost(req.headers.host);
+    if (!urlId || !path || path.urlId !== urlId) return { kind: 'error', error: notFound() };
+    const identity = await identifyOrFail(() => identifyOnApp(req, iso, urlId));
+    if (identity instanceof HubError) return { kind: 'error', error: identity };
+    const route = authorise(path, identity);
+    if (!route || !identity) {
+      if (!identity && isPageRequest(req)) {
+        // Back to the hub's origin, which logs in if needed and hands out a ticket.
+        const hub = iso.origins.fixedHubOrigin() ?? iso.access.hubOriginOf(urlId);
+        if (hub) return { kind: 'redirect', location: hub + canonical.path + canonical.query };
+        return { kind: 'error', error: openFromPortal() };
+      }
+      return { kind: 'error', error: notFound() };
+    }
+    if (foreignOrigin(req, identity, iso.origins.requestOrigin(req)))
+      return { kind: 'error', error: foreignOriginRefused() };
+    return { kind: 'ok', route, path, identity };
+  }
+
+  /** GET /_hub/ticket?t=… on an app origin: a ticket becomes this origin's cookie. */
+  async function redeemTicket(
+    req: IncomingMessage,
+    res: ServerResponse,
+    iso: AppIsolation,
+    urlId: string,
+  ): Promise<void> {
+    const q = (req.url ?? '').indexOf('?');
+    const ticket = new URLSearchParams(q === -1 ? '' : (req.url ?? '').slice(q)).get('t');
+    const grant = ticket && req.method === 'GET' ? iso.access.redeem(ticket, urlId) : null;
+    const identity = grant ? await iso.lookupSession(grant.sessionHash) : null;
+    const route = routes.get(urlId);
+    if (!grant || !identity || !route || route.user !== identity.name) {
+      log.warn({ url_id: urlId }, 'app ticket refused');
+      return sendError(req, res, ticketRefused());
+    }
+    const secure =
+      iso.cookieSecure === 'always' || (iso.cookieSecure === 'auto' && iso.origins.isSecure(req));
+    sendRedirect(res, grant.next, {
+      'Set-Cookie': iso.access.setCookies(urlId, grant.sessionHash, secure),
+    });
   }
 
   /** Rewrites `req` for the app (forward headers, canonical path) and starts tracking it. */
@@ -289,6 +463,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     req: IncomingMessage,
     route: Readonly<Route>,
     path: ProxyPath,
+    identity: ProxyIdentity,
   ): Forwarding {
     prepareForwardHeaders(req, forwardOpts);
     req.url = path.url;
@@ -300,6 +475,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       responded: false,
       upgraded: false,
       proxyReq: null,
+      owner:
+        identity.userId !== undefined && identity.credentialHash
+          ? { userId: identity.userId, credentialHash: identity.credentialHash }
+          : null,
     };
     (req as Tracked)[FORWARDING] = f;
     return f;
@@ -321,18 +500,24 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       }
     });
     try {
+      const iso = opts.isolation;
+      const appUrlId = iso?.origins.urlIdOfHost(req.headers.host);
+      if (iso && appUrlId && pathOnly(req.url) === TICKET_PATH)
+        return await redeemTicket(req, res, iso, appUrlId);
       const decision = await resolve(req);
       if (decision.kind === 'login') return sendLoginRedirect(res, opts.loginPath, decision.next);
+      if (decision.kind === 'redirect') return sendRedirect(res, decision.location);
       if (decision.kind === 'error') {
         log.warn({ status: decision.error.status, code: decision.error.code }, 'proxy refused');
         return sendError(req, res, decision.error);
       }
-      const { route, path } = decision;
-      if (route.status === 'dead') return sendError(req, res, appNotRunning(), offerOf(route));
+      const { route, path, identity } = decision;
+      if (route.status === 'dead')
+        return sendError(req, res, appNotRunning(), offerOf(route, appUrlId ? iso : undefined));
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
       }
-      f = beginForwarding(req, route, path);
+      f = beginForwarding(req, route, path, identity);
       // The timeout measures the app's answer, not the client's upload.
       const armed = f;
       if (req.readableEnded || req.complete) armTimeout(armed);
@@ -356,12 +541,12 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
         metrics.request(error.status);
         return rejectUpgrade(socket, error);
       }
-      const { route, path } = decision;
+      const { route, path, identity } = decision;
       if (route.status === 'dead') {
         metrics.request(503);
         return rejectUpgrade(socket, appNotRunning());
       }
-      beginForwarding(req, route, path);
+      beginForwarding(req, route, path, identity);
       engine.ws(req, socket, head, { target: targetOf(route) }, onWsError);
     } catch (err) {
       log.error({ err }, 'proxy upgrade failed');
@@ -369,14 +554,38 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     }
   }
 
+  const endCredentials = (e: { credentialHash?: string; userId?: number }): number => {
+    const n = tunnels.closeOwnedBy(
+      (o) => o.credentialHash === e.credentialHash || o.userId === e.userId,
+    );
+    if (n) log.info({ websockets: n }, 'closed the WebSockets of an ended login');
+    return n;
+  };
+
+  // Logins can also end in another process (the CLI disables a user): re-check now and then.
+  const recheck = opts.credentialAlive;
+  const sweeper = recheck
+    ? setInterval(() => {
+        for (const hash of tunnels.credentials()) {
+          void recheck(hash)
+            .then((alive) => alive || endCredentials({ credentialHash: hash }))
+            .catch(() => undefined);
+        }
+      }, CREDENTIAL_RECHECK_MS)
+    : null;
+  sweeper?.unref();
+
   return {
-    handles: (req) => isProxyUrl(req.url),
+    handles: (req) =>
+      isProxyUrl(req.url) || (opts.isolation?.origins.isAppsHost(req.headers.host) ?? false),
     handleRequest,
     handleUpgrade,
     get openWebSockets() {
       return tunnels.size;
     },
+    endCredentials,
     close() {
+      if (sweeper) clearInterval(sweeper);
       tunnels.close();
       engine.close();
     },

@@ -87,6 +87,22 @@ export function sendLoginRedirect(res: ServerResponse, loginPath: string, next: 
   res.end();
 }
 
+/** A hub-made 302 (to the app origin, back to the hub), never cached, leaking no Referer. */
+export function sendRedirect(
+  res: ServerResponse,
+  location: string,
+  extra: Record<string, string | string[]> = {},
+): void {
+  res.writeHead(302, {
+    ...PAGE_HEADERS,
+    'Referrer-Policy': 'no-referrer',
+    ...extra,
+    Location: location,
+    'Content-Length': 0,
+  });
+  res.end();
+}
+
 /** Sends `location` with a trailing slash (apps serve under `<prefix>/`). */
 export function sendSlashRedirect(res: ServerResponse, location: string): void {
   res.writeHead(301, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store' });
@@ -109,6 +125,8 @@ export function rejectUpgrade(socket: Duplex, err: HubError): void {
 function statusText(status: number): string {
   const texts: Record<number, string> = {
     400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
     404: 'Not Found',
     503: 'Service Unavailable',
     504: 'Gateway Timeout',

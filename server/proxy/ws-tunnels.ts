@@ -11,11 +11,19 @@ export interface TunnelHooks {
   closed(bytesFromClient: number, bytesToClient: number): void;
 }
 
+/** Who opened a tunnel, so it can be closed when that login ends. */
+export interface TunnelOwner {
+  userId: number;
+  /** Hash of the session or token the upgrade was authorised with. */
+  credentialHash: string;
+}
+
 interface Tunnel {
   client: Duplex;
   upstream: Socket;
   frames: FrameBoundary;
   last: number;
+  owner: TunnelOwner | null;
 }
 
 // After one side closes, the other gets a graceful end; it is destroyed if still open after this.
@@ -48,8 +56,8 @@ export class WsTunnels {
   }
 
   /** Registers a tunnel; call before the sockets are piped so no byte goes unseen. */
-  add(client: Duplex, upstream: Socket, urlId: string): void {
-    const t: Tunnel = { client, upstream, frames: new FrameBoundary(), last: Date.now() };
+  add(client: Duplex, upstream: Socket, urlId: string, owner: TunnelOwner | null = null): void {
+    const t: Tunnel = { client, upstream, frames: new FrameBoundary(), last: Date.now(), owner };
     if (client.destroyed) {
       upstream.destroy();
       return;
@@ -97,6 +105,26 @@ export class WsTunnels {
         t.last = Date.now();
       }
     }
+  }
+
+  /** Closes the tunnels whose owner matches; returns how many. */
+  closeOwnedBy(match: (owner: TunnelOwner) => boolean): number {
+    let n = 0;
+    for (const t of this.tunnels) {
+      if (!t.owner || !match(t.owner)) continue;
+      n++;
+      this.tunnels.delete(t);
+      t.client.destroy();
+      t.upstream.destroy();
+    }
+    return n;
+  }
+
+  /** The distinct credentials that hold tunnels open (for re-checking them now and then). */
+  credentials(): Set<string> {
+    const out = new Set<string>();
+    for (const t of this.tunnels) if (t.owner) out.add(t.owner.credentialHash);
+    return out;
   }
 
   /** Stops the keepalive timer and drops every tunnel. */

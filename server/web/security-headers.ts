@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 /**
  * Security headers for the hub's own answers (portal, API). Proxied app responses never pass
@@ -10,16 +10,22 @@ const CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "connect-src 'self'",
-  "frame-src 'self'",
   "frame-ancestors 'self'",
   "base-uri 'none'",
   "form-action 'self'",
   "object-src 'none'",
 ].join('; ');
 
-export function securityHeaders(): Middleware {
+/**
+ * `appFrames` names the app origins the portal may show in a frame ("Open here"), e.g.
+ * `http://*.apps.localhost:8000`; null when apps share the hub's origin.
+ */
+export function securityHeaders(
+  appFrames: (ctx: Context) => string | null = () => null,
+): Middleware {
   return async (ctx, next) => {
-    ctx.set('Content-Security-Policy', CSP);
+    const frames = appFrames(ctx);
+    ctx.set('Content-Security-Policy', `${CSP}; frame-src 'self'${frames ? ` ${frames}` : ''}`);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'SAMEORIGIN');
     ctx.set('Referrer-Policy', 'same-origin');

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { type EchoContainer, runEcho } from '../helpers/echo-image';
-import { type Client, type TestHub, bootHub } from '../helpers/hub';
+import { type Client, type TestHub, bootHub, loopbackLookup } from '../helpers/hub';
 import type { EchoedRequest } from './proxy-client';
 import { headerOf } from './proxy-client';
 import { newUrlId } from './proxy-harness';
@@ -32,9 +32,12 @@ afterAll(async () => {
   await echo?.stop();
 });
 
-it('serves the owner through the session cookie without forwarding it', async () => {
+/** The container's URL on its own origin, as the API hands it out. */
+const appUrl = (rest = '') => `http://${ID}.apps.localhost:${new URL(th.url).port}${PREFIX}${rest}`;
+
+it('serves the owner, signed in on the app origin, without forwarding any hub cookie', async () => {
   expect([...alice.cookies.keys()]).toContain('hub-session');
-  const res = await alice.fetch(`${PREFIX}headers`);
+  const res = await alice.fetch(appUrl('headers'));
   expect(res.status).toBe(200);
   const echoed = (await res.json()) as EchoedRequest;
   expect(echoed.path).toBe(`${PREFIX}headers`);
@@ -79,14 +82,22 @@ it('treats a forged or stale session cookie as no session at all', async () => {
 });
 
 it('carries WebSockets for the owner only', async () => {
-  const url = `${th.url.replace('http', 'ws')}${PREFIX}ws`;
-  const ws = new WebSocket(url, { headers: { cookie: alice.cookieHeader() } });
+  await alice.fetch(appUrl('headers'));
+  const url = appUrl('ws').replace('http', 'ws');
+  const ws = new WebSocket(url, {
+    headers: { cookie: alice.appCookieHeader(appUrl()) },
+    lookup: loopbackLookup,
+  });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const reply = new Promise((resolve) => ws.once('message', resolve));
   ws.send('through the hub');
   expect(String(await reply)).toBe('through the hub');
   ws.close();
-  const refused = new WebSocket(url, { headers: { cookie: bob.cookieHeader() } });
+  await bob.fetch(appUrl('headers'));
+  const refused = new WebSocket(url, {
+    headers: { cookie: bob.appCookieHeader(appUrl()) },
+    lookup: loopbackLookup,
+  });
   const status = await new Promise<number>((resolve) => {
     refused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     refused.once('open', () => resolve(101));

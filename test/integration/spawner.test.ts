@@ -145,7 +145,10 @@ describe('starting an application', () => {
       image: imgs.web,
     });
     expect(view.url_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(view.url).toBe(`/user/alice/containers/${view.url_id}/`);
+    // On its own origin (DESIGN.md "App origins"): the hub is reached on loopback here.
+    expect(view.url).toBe(
+      `http://${view.url_id}.apps.localhost:${new URL(th.url).port}/user/alice/containers/${view.url_id}/`,
+    );
     const page = await alice.fetch(view.url);
     expect(page.status).toBe(200);
     expect((await page.text()).trim()).toBe('ok');
@@ -555,7 +558,8 @@ describe('Docker is the source of truth across hub restarts', () => {
         ui_name: 'Web Test',
       }),
     ]);
-    expect((await alice.fetch(vk.body.url)).status).toBe(200);
+    // The restarted hub listens on another port: its URL is the one to open now.
+    expect((await alice.fetch(mine.body[0].url)).status).toBe(200);
     const left = (await realmContainers(docker, REALM)).map((c) => c.Labels[LABELS.urlId]);
     expect(left).toContain(vk.body.url_id);
     expect(left).not.toContain(vd.body.url_id);

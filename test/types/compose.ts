@@ -7,6 +7,7 @@ import { createApp } from '../../server/app';
 import type { Catalog } from '../../server/catalog/catalog';
 import type { Core } from '../../server/core';
 import type { Hub } from '../../server/hub';
+import type { AppOriginServices } from '../../server/proxy/app-origins';
 import type { RouteStore } from '../../server/proxy/route-store';
 import type { ContainerManager } from '../../server/spawner/container-manager';
 import { createHubServer } from '../../server/web/dispatch';
@@ -16,8 +17,9 @@ export function composeWithEveryPart(
   catalog: Catalog,
   containers: ContainerManager,
   routes: RouteStore,
+  apps: AppOriginServices,
 ): Hub {
-  return { ...core, catalog, containers, routes };
+  return { ...core, catalog, containers, routes, apps };
 }
 
 export function composeWithoutParts(
@@ -25,11 +27,14 @@ export function composeWithoutParts(
   catalog: Catalog,
   containers: ContainerManager,
   routes: RouteStore,
+  apps: AppOriginServices,
 ): void {
   // @ts-expect-error a hub without its container manager
-  const noContainers: Hub = { ...core, catalog, routes };
+  const noContainers: Hub = { ...core, catalog, routes, apps };
   // @ts-expect-error routers without the catalogue
-  createApp({ ...core, containers, routes });
+  createApp({ ...core, containers, routes, apps });
+  // @ts-expect-error routers without app origins
+  createApp({ ...core, catalog, containers, routes });
   // @ts-expect-error a server without the proxy
   createHubServer(undefined, createApp(noContainers).callback());
 }

@@ -331,6 +331,15 @@ export class HubApp extends LitElement {
     </header>`;
   }
 
+  private renderIsolationWarning() {
+    return html`<div class="alert error" role="alert">
+      <strong>Apps share the hub's origin.</strong> Reached at this address, the hub serves apps on
+      its own origin, so an app's page could act in its user's name. Set
+      <code>apps_domain</code> (<code>HUB_APPS_DOMAIN</code>) to a wildcard DNS name, see the
+      README's "App origins".
+    </div>`;
+  }
+
   private renderAdminTabs(route: RouteDef) {
     return html`<nav class="tabs" aria-label="Admin">
       ${ADMIN_TABS.map(
@@ -366,6 +375,7 @@ export class HubApp extends LitElement {
       ${this.renderHeader(this.me, route)}
       <main id="main" tabindex="-1">
         ${route.admin && this.me.admin ? this.renderAdminTabs(route) : null}
+        ${route.admin && this.me.admin && this.me.apps_domain === null ? this.renderIsolationWarning() : null}
         ${this.renderPage(route)}
       </main>`;
   }

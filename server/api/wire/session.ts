@@ -24,6 +24,10 @@ export const Me = z
       description:
         'Send as X-CSRF-Token on state-changing cookie-authenticated calls; null for bearer tokens.',
     }),
+    apps_domain: z.string().nullable().optional().openapi({
+      description:
+        'Apps are served on <url_id>.<apps_domain>; null when they share the hub origin (GET /api/v1/me only).',
+    }),
   })
   .openapi('Me');
 export type Me = z.infer<typeof Me>;
