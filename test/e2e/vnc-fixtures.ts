@@ -7,7 +7,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { SCREENSHOT_DIR } from '../helpers/browser';
 import { withDirLock } from '../helpers/dir-lock';
-import type { Client, TestHub } from '../helpers/hub';
+import { type Client, loopbackLookup, type TestHub } from '../helpers/hub';
 
 /**
  * Helpers for the VNC end-to-end test: the example images, a minimal RFB client speaking
@@ -71,9 +71,9 @@ export function recordTraffic(context: BrowserContext): string[] {
   return lines;
 }
 
-/** The hub's `ws://` URL of a container's noVNC WebSocket (`<prefix>websockify`). */
-export function websockifyUrl(hubUrl: string, containerPath: string): string {
-  return `${hubUrl.replace(/^http/, 'ws')}${containerPath}websockify`;
+/** The `ws://` URL of a container's noVNC WebSocket (`<prefix>websockify`) on its own origin. */
+export function websockifyUrl(containerUrl: string): string {
+  return `${containerUrl.replace(/^http/, 'ws')}websockify`;
 }
 
 /** Bytes of a WebSocket's binary messages, read in exact amounts as RFB needs them. */
@@ -130,10 +130,13 @@ export interface RfbServerInfo {
 
 function openWebSocket(url: string, cookie: string | null): WebSocket {
   // noVNC offers the "binary" subprotocol; websockify picks it.
+  // From the app's own page: its origin, and its `*.localhost` name resolved as browsers do.
   return new WebSocket(url, ['binary'], {
     headers: cookie ? { cookie } : {},
+    origin: new URL(url.replace(/^ws/, 'http')).origin,
     handshakeTimeout: 15_000,
-  });
+    lookup: loopbackLookup,
+  } as WebSocket.ClientOptions);
 }
 
 /**

@@ -36,7 +36,10 @@ const UI_NAME = 'Terminal';
 /** The xterm's background in images/terminal/hub-terminal (-bg '#141c25'). */
 const XTERM_BACKGROUND = 0x141c25;
 /** A URL the proxy serves for one of USER's containers. */
-const CONTAINER_PATH = new RegExp(`^/user/${USER.name}/containers/([0-9a-f]{32})/$`);
+/** A container's URL: on its own origin (DESIGN.md "App origins"), the hub being on loopback. */
+const CONTAINER_PATH = new RegExp(
+  `^http://([0-9a-f]{32})\\.apps\\.localhost:\\d+/user/${USER.name}/containers/\\1/$`,
+);
 
 let hub: TestHub;
 let browser: Browser;
@@ -244,14 +247,15 @@ describe('the VNC example desktop through the hub (browser)', () => {
       expect([env.X11_WIDTH, env.X11_HEIGHT]).toEqual(['800', '600']);
       // ...Xvnc made its framebuffer that size (RFB ServerInit, through the proxy)...
       const user = await hub.loginAs(USER.name, USER.password);
-      const server = await rfbHandshake(websockifyUrl(hub.url, href), user.cookieHeader());
+      await user.fetch(href);
+      const server = await rfbHandshake(websockifyUrl(href), user.appCookieHeader(href));
       expect(server).toMatchObject({ width: 800, height: 600, name: 'Terminal' });
 
       // ...and noVNC, opened in a new tab, draws an 800x600 framebuffer.
       const mark = traffic.length;
       const [tab] = await Promise.all([context.waitForEvent('page'), open.click()]);
       await tab.waitForLoadState();
-      expect(new URL(tab.url()).pathname).toBe(href);
+      expect(tab.url()).toBe(href);
       const canvas = await connectedCanvas(tab, traffic, mark, async () => {
         await tab.reload();
       });
@@ -292,18 +296,22 @@ describe("the desktop's WebSocket through the proxy (HTTP)", () => {
       });
       expect(started.status).toBe(201);
       expect(started.body.url).toMatch(CONTAINER_PATH);
-      const url = websockifyUrl(hub.url, started.body.url);
+      const url = websockifyUrl(started.body.url);
+      // Signed in on the app's origin as a browser is (the hub origin's ticket).
+      await owner.fetch(started.body.url);
+      const ownerCookie = owner.appCookieHeader(started.body.url);
 
-      const mine = await tryUpgrade(url, owner.cookieHeader());
+      const mine = await tryUpgrade(url, ownerCookie);
       expect(mine.status).toBe(101);
       expect(mine.firstBytes).toMatch(/^RFB 003\.00[378]\n$/);
-      const server = await rfbHandshake(url, owner.cookieHeader());
+      const server = await rfbHandshake(url, ownerCookie);
       expect(server).toMatchObject({ width: 1024, height: 768, name: 'Terminal' });
 
       // Another user's session and no session at all: refused before reaching the container
       // (403 or 404 per the proxy's promises), with no RFB byte sent.
       const other = await hub.userClient('mallory');
-      for (const cookie of [other.cookieHeader(), null]) {
+      await other.fetch(started.body.url);
+      for (const cookie of [other.appCookieHeader(started.body.url), other.cookieHeader(), null]) {
         const refused = await tryUpgrade(url, cookie);
         expect([403, 404]).toContain(refused.status);
         expect(refused.firstBytes).toBe('');
