@@ -9,6 +9,7 @@ import { errorMiddleware, NotFound } from './errors';
 import type { Hub } from './hub';
 import { logger } from './log';
 import { accessLog } from './web/access-log';
+import { bodyTimeout } from './web/body-timeout';
 import { securityHeaders } from './web/security-headers';
 import { spa } from './web/spa';
 
@@ -28,6 +29,7 @@ export function createApp(hub: Hub): Koa {
   );
   app.use(accessLog(hub.metrics));
   app.use(securityHeaders());
+  app.use(bodyTimeout(hub.config.body_timeout_seconds));
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],

@@ -6,7 +6,11 @@ import { HubError } from '../errors';
 import type { Hub } from '../hub';
 
 const passwordChange = z
-  .object({ current_password: z.string(), new_password: z.string() })
+  .object({
+    current_password: z.string({ required_error: 'current_password: required' }).max(1024),
+    new_password: z.string({ required_error: 'new_password: required' }).max(1024),
+    revoke_tokens: z.boolean({ invalid_type_error: 'revoke_tokens: true or false' }).optional(),
+  })
   .strict();
 
 /** The caller's own account. */
@@ -18,7 +22,12 @@ export function meRouter(hub: Hub): Router {
     ctx.body = { name: id.name, admin: id.admin, csrf_token: id.csrfToken ?? null };
   });
 
-  /** Changing one's own password ends every session of that user, this one included. */
+  /**
+   * Changing one's own password ends every session of that user, this one included: whoever
+   * knew the old password may hold one. API tokens are separate secrets and live on unless
+   * `revoke_tokens` is true (the portal sends true unless the user unticks it): a script's
+   * token need not die with a routine change, but a suspected leak ends both in one step.
+   */
   router.post('/password', requireUser, async (ctx) => {
     const id = identityOf(ctx);
     const body = passwordChange.parse(ctx.request.body);
@@ -27,7 +36,14 @@ export function meRouter(hub: Hub): Router {
       throw new HubError(400, 'invalid_credentials', 'current_password is wrong');
     await hub.users.setPassword(id.name, body.new_password);
     await hub.sessions.destroyForUser(id.userId);
-    await hub.audit({ actor: id.name, action: 'user.password', target: id.name, address: ctx.ip });
+    const tokensRevoked = body.revoke_tokens ? await hub.tokens.revokeForUser(id.userId) : 0;
+    await hub.audit({
+      actor: id.name,
+      action: 'user.password',
+      target: id.name,
+      address: ctx.ip,
+      details: { tokens_revoked: tokensRevoked },
+    });
     ctx.status = 204;
   });
 

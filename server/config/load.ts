@@ -14,6 +14,7 @@ const ENV_KEYS: Record<string, string> = {
   HUB_ADMIN_USER: 'admin_user',
   HUB_PUBLIC_URL: 'public_url',
   HUB_TRUST_PROXY: 'trust_proxy',
+  HUB_METRICS_TOKEN: 'metrics.token',
 };
 
 /** Env values arrive as strings: numbers and booleans are parsed, the rest kept as text. */

@@ -17,8 +17,27 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * Answers that may carry a user's data or credentials (the API, login and logout, the
+ * SimPhoNy-compatible API under /user/<name>/api/) are never stored by a browser or a shared
+ * cache: a later user of the same machine or proxy cannot replay them from a cache.
+ */
+function noStore(path: string): boolean {
+  return (
+    path.startsWith('/api/') ||
+    path === '/login' ||
+    path.startsWith('/login/') ||
+    path === '/logout' ||
+    /^\/user\/[^/]+\/api\//.test(path) ||
+    path === '/hub/login' ||
+    path.startsWith('/hub/api/')
+  );
+}
+
 export function securityHeaders(): Middleware {
   return async (ctx, next) => {
+    const privateAnswer = noStore(ctx.path);
+    if (privateAnswer) ctx.set('Cache-Control', 'no-store');
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'SAMEORIGIN');
@@ -26,6 +45,11 @@ export function securityHeaders(): Middleware {
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
     if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000');
-    await next();
+    try {
+      await next();
+    } finally {
+      // Routes that set their own caching (the portal's index for /login) are overridden.
+      if (privateAnswer) ctx.set('Cache-Control', 'no-store');
+    }
   };
 }
