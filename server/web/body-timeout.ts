@@ -25,7 +25,7 @@ function hasBody(headers: Record<string, string | string[] | undefined>): boolea
  * the raw proxy and never reach Koa. Here a body that is not whole within `seconds` (a slow
  * loris holding a connection and a parser open) is answered 408 and its connection closed.
  * Mounted before the body parser; a body nobody reads still counts as arrived once Node has
- * it all (`req.complete`).
+ * it all (`req.complete`), and an answer sent before the body is whole closes the connection.
  */
 export function bodyTimeout(seconds: number): Middleware {
   return async (ctx, next) => {
@@ -46,6 +46,9 @@ export function bodyTimeout(seconds: number): Middleware {
       await Promise.race([next(), stalled]);
     } finally {
       stop();
+      // Answered before the body was whole (a refusal, or a route that reads no body): close
+      // rather than wait, with no timeout, for the rest of a body nobody wants.
+      if (!req.complete && !ctx.res.headersSent) ctx.set('Connection', 'close');
     }
   };
 }
