@@ -34,7 +34,11 @@ export function bodyTimeout(seconds: number): Middleware {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        if (!req.complete && !ctx.res.headersSent) reject(new BodyTimeout(seconds));
+        if (req.complete || ctx.res.headersSent) return;
+        // A body finishing between the 408 and the close must not reach a route that would
+        // then act on it: no more of it is read.
+        req.pause();
+        reject(new BodyTimeout(seconds));
       }, seconds * 1000);
     });
     const stop = () => clearTimeout(timer);

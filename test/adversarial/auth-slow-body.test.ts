@@ -99,6 +99,34 @@ describe('adversarial: stalled bodies (class 8)', () => {
     },
   );
 
+  it('a body completed right after its 408 changes nothing', async () => {
+    await th.hub.users.create('bystander', { password: 'bystander-password' });
+    const json = JSON.stringify({ admin: true });
+    const changed = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(th.port, '127.0.0.1', () => {
+        socket.write(
+          head('PATCH', '/api/v1/admin/users/bystander', {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': String(json.length),
+          }),
+        );
+        socket.write(json.slice(0, 1));
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        // The rest of the body arrives the moment the refusal does.
+        if (!text) socket.write(json.slice(1));
+        text += d.toString();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(changed).toMatch(/^HTTP\/1\.1 408/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await th.hub.users.get('bystander')).admin).toBe(false);
+  });
+
   it('many stalled bodies at once are all answered and closed', async () => {
     const answers = await Promise.all(
       Array.from({ length: 25 }, () =>
