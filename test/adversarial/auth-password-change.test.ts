@@ -61,6 +61,47 @@ describe('adversarial: API tokens after a password change (class 7)', () => {
     expect((await th.client().login('rita', 'rita-password-1')).status).toBe(200);
   });
 
+  it('a forged cross-site change is refused and changes nothing', async () => {
+    const browser = await th.userClient('walt', 'walt-password-1');
+    const api = await tokenOf(browser);
+    const body = {
+      current_password: 'walt-password-1',
+      new_password: 'walt-password-2',
+      revoke_tokens: true,
+    };
+    const form = new URLSearchParams({
+      current_password: body.current_password,
+      new_password: body.new_password,
+      _csrf: 'guessed',
+    }).toString();
+    const forged: Array<[string, RequestInit & { json?: unknown }]> = [
+      ['no CSRF token', { headers: { 'x-csrf-token': '' }, json: body }],
+      ['wrong CSRF token', { headers: { 'x-csrf-token': 'x'.repeat(43) }, json: body }],
+      ['cross-site fetch', { headers: { 'sec-fetch-site': 'cross-site' }, json: body }],
+      ['same-site (an app origin)', { headers: { 'sec-fetch-site': 'same-site' }, json: body }],
+      ['foreign Origin', { headers: { origin: 'https://evil.example' }, json: body }],
+      ['opaque Origin', { headers: { origin: 'null' }, json: body }],
+      [
+        'cross-site form',
+        {
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-csrf-token': '',
+            'sec-fetch-site': 'cross-site',
+          },
+          body: form,
+        },
+      ],
+    ];
+    for (const [what, init] of forged) {
+      const res = await browser.fetch('/api/v1/me/password', { method: 'POST', ...init });
+      expect({ what, status: res.status }).toEqual({ what, status: 403 });
+      await refusalOf(res);
+    }
+    expect([await status(browser), await status(api)]).toEqual([200, 200]);
+    expect((await th.client().login('walt', 'walt-password-1')).status).toBe(200);
+  });
+
   it('the owner chooses: tokens live on by default in the API, and go with revoke_tokens', async () => {
     const browser = await th.userClient('sam', 'sam-password-1');
     const other = await th.loginAs('sam', 'sam-password-1');
