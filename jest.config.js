@@ -17,7 +17,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
     },
     {
-      // Attacks by class against the real hub (npx jest --selectProjects adversarial).
+      // Attacks by class against the real hub; run alone with `npx jest --selectProjects adversarial`.
       displayName: 'adversarial',
       testMatch: ['<rootDir>/test/adversarial/**/*.test.ts'],
       transform,

@@ -10,6 +10,7 @@ import type { Hub } from './hub';
 import { logger } from './log';
 import { accessLog } from './web/access-log';
 import { absoluteAppUrls } from './web/app-urls';
+import { bodyTimeout } from './web/body-timeout';
 import { securityHeaders } from './web/security-headers';
 import { spa } from './web/spa';
 
@@ -33,6 +34,7 @@ export function createApp(hub: Hub): Koa {
     ),
   );
   app.use(securityHeaders((ctx) => hub.apps.origins.frameSource(ctx.req)));
+  app.use(bodyTimeout(hub.config.body_timeout_seconds));
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],

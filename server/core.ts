@@ -88,10 +88,18 @@ export async function openCore(
     limiter: new LoginLimiter({
       maxFailuresPerUser: config.login.max_failures_per_user,
       maxFailuresPerAddress: config.login.max_failures_per_address,
+      maxFailuresPerUserTotal: config.login.max_failures_per_user_total,
       windowSeconds: config.login.window_seconds,
       lockoutSeconds: config.login.lockout_seconds,
+      maxLockoutSeconds: config.login.max_lockout_seconds,
+      knownAddressSeconds: config.login.known_device_days * 24 * 3600,
     }),
-    identify: createIdentify({ sessions, tokens, keys: secrets.cookieKeys }),
+    identify: createIdentify({
+      sessions,
+      tokens,
+      keys: secrets.cookieKeys,
+      cookies: { cookieSecure: config.cookie_secure, trustProxy: config.trust_proxy },
+    }),
     audit: createAudit(db),
     hooks,
   };

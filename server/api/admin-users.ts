@@ -49,6 +49,8 @@ export function adminUsersRouter(hub: Hub): Router {
     if (body.admin !== undefined || body.disabled !== undefined)
       user = await hub.users.update(name, { admin: body.admin, disabled: body.disabled });
     if (body.password !== undefined || body.disabled) await hub.sessions.destroyForUser(user.id);
+    // A reset means the old password may be known to someone else: nothing it opened lives on.
+    if (body.password !== undefined) await hub.tokens.revokeForUser(user.id);
     if (body.disabled) await runAccountClosedHooks(hub, user.name);
     hub.sessions.invalidateUser(user.id);
     hub.tokens.invalidateUser(user.id);

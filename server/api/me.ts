@@ -20,7 +20,12 @@ export function meRouter(hub: Hub): Router {
     } satisfies Me;
   });
 
-  /** Changing one's own password ends every session of that user, this one included. */
+  /**
+   * Changing one's own password ends every session of that user, this one included: whoever
+   * knew the old password may hold one. API tokens are separate secrets and live on unless
+   * `revoke_tokens` is true (the portal sends true unless the user unticks it): a script's
+   * token need not die with a routine change, but a suspected leak ends both in one step.
+   */
   router.post('/password', requireUser, async (ctx) => {
     const id = identityOf(ctx);
     const body = PasswordChange.parse(ctx.request.body);
@@ -29,7 +34,14 @@ export function meRouter(hub: Hub): Router {
       throw new HubError(400, 'invalid_credentials', 'current_password is wrong');
     await hub.users.setPassword(id.name, body.new_password);
     await hub.sessions.destroyForUser(id.userId);
-    await hub.audit({ actor: id.name, action: 'user.password', target: id.name, address: ctx.ip });
+    const tokensRevoked = body.revoke_tokens ? await hub.tokens.revokeForUser(id.userId) : 0;
+    await hub.audit({
+      actor: id.name,
+      action: 'user.password',
+      target: id.name,
+      address: ctx.ip,
+      details: { tokens_revoked: tokensRevoked },
+    });
     ctx.status = 204;
   });
 

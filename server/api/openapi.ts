@@ -410,8 +410,9 @@ const OPERATIONS: Operation[] = [
     path: '/metrics',
     access: 'public',
     tag: 'operators',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics (bearer `HUB_METRICS_TOKEN` when set)',
     responses: { 200: text('Prometheus text format.', 'text/plain') },
+    errors: [401],
   },
   {
     method: 'get',

@@ -2,9 +2,50 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const SESSION_COOKIE = 'hub-session';
-const SIGNATURE_COOKIE = `${SESSION_COOKIE}.sig`;
-/** Every cookie the hub owns; the proxy strips these before forwarding to a container. */
-export const HUB_COOKIE_NAMES = [SESSION_COOKIE, SIGNATURE_COOKIE];
+/** Marks a browser where a user has logged in before (see login-limiter.ts). */
+export const DEVICE_COOKIE = 'hub-device';
+const HOST_PREFIX = '__Host-';
+
+/**
+ * Every cookie the hub owns, in each spelling it may have (plain over http, `__Host-` over
+ * https, each with Koa's `.sig` companion): the proxy strips these from requests before they
+ * reach a container and drops a container's Set-Cookie of any of them.
+ */
+export const HUB_COOKIE_NAMES = [SESSION_COOKIE, DEVICE_COOKIE].flatMap((base) =>
+  [base, HOST_PREFIX + base].flatMap((name) => [name, `${name}.sig`]),
+);
+
+/** How the hub decides whether its cookies are Secure: `cookie_secure` and `trust_proxy`. */
+export interface CookiePolicy {
+  cookieSecure: 'auto' | 'always' | 'never';
+  trustProxy: boolean;
+}
+
+export const DEFAULT_COOKIE_POLICY: CookiePolicy = { cookieSecure: 'auto', trustProxy: false };
+
+/**
+ * Whether the hub's cookies for this request are Secure, by Koa's own reading of the scheme
+ * (TLS socket, or the first X-Forwarded-Proto when the proxy is trusted), so the name the
+ * login sets and the name every reader reads are always the same.
+ */
+export function secureCookies(req: IncomingMessage, policy: CookiePolicy): boolean {
+  if (policy.cookieSecure !== 'auto') return policy.cookieSecure === 'always';
+  if ((req.socket as { encrypted?: boolean } | undefined)?.encrypted) return true;
+  if (!policy.trustProxy) return false;
+  const proto = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0].trim();
+  return first === 'https';
+}
+
+/**
+ * The name of a hub cookie: `__Host-<base>` when Secure, so the browser keeps it host-only,
+ * Path=/ and https-only, and no sibling host (an app origin under the same parent domain)
+ * can set or shadow it. Over https only this name is read: a plain `hub-session` planted by a
+ * sibling host is ignored.
+ */
+export function cookieName(base: string, secure: boolean): string {
+  return secure ? HOST_PREFIX + base : base;
+}
 
 // Verified (signature → value) pairs kept per reader; a full cache is simply dropped.
 const VERIFIED_CACHE_MAX = 10_000;
@@ -20,27 +61,30 @@ const VERIFIED_CACHE_MAX = 10_000;
  */
 export function sessionCookieReader(
   keys: readonly string[],
+  policy: CookiePolicy = DEFAULT_COOKIE_POLICY,
 ): (req: IncomingMessage) => string | undefined {
   const verified = new Map<string, string>();
   return (req) => {
     const header = req.headers.cookie;
     if (!header?.includes(SESSION_COOKIE)) return undefined;
-    const value = cookieValue(header, SESSION_COOKIE);
-    const signature = cookieValue(header, SIGNATURE_COOKIE);
+    const name = cookieName(SESSION_COOKIE, secureCookies(req, policy));
+    const value = cookieValue(header, name);
+    const signature = cookieValue(header, `${name}.sig`);
     if (value === undefined || signature === undefined) return undefined;
-    if (verified.get(signature) === value) return value;
-    if (!signedBy(keys, value, signature)) return undefined;
+    const cacheKey = `${name}\n${signature}`;
+    if (verified.get(cacheKey) === value) return value;
+    if (!signedBy(keys, name, value, signature)) return undefined;
     if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
-    verified.set(signature, value);
+    verified.set(cacheKey, value);
     return value;
   };
 }
 
-function signedBy(keys: readonly string[], value: string, signature: string): boolean {
+function signedBy(keys: readonly string[], name: string, value: string, signature: string) {
   const given = Buffer.from(signature);
   for (const key of keys) {
     const expected = Buffer.from(
-      createHmac('sha1', key).update(`${SESSION_COOKIE}=${value}`).digest('base64url'),
+      createHmac('sha1', key).update(`${name}=${value}`).digest('base64url'),
     );
     if (expected.length === given.length && timingSafeEqual(expected, given)) return true;
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
-import { sessionCookieReader } from './cookies';
+import { type CookiePolicy, sessionCookieReader } from './cookies';
 import type { Identity, SessionStore } from './sessions';
 import type { TokenStore } from './tokens';
 
@@ -22,8 +22,10 @@ export function createIdentify(deps: {
   sessions: SessionStore;
   tokens: TokenStore;
   keys: string[];
+  /** Which cookie name a request's session is read from (`__Host-` over https). */
+  cookies?: CookiePolicy;
 }): Identify {
-  const readSessionCookie = sessionCookieReader(deps.keys);
+  const readSessionCookie = sessionCookieReader(deps.keys, deps.cookies);
   return async (req) => {
     const token = bearerToken(req);
     if (token) return deps.tokens.verify(token);

@@ -2,12 +2,14 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import passport from 'koa-passport';
 import type { UserRow } from '../db/entities';
-import { HubError, TooManyRequests, Unauthorized } from '../errors';
+import { BadRequest, HubError, TooManyRequests, Unauthorized } from '../errors';
 import type { Hub } from '../hub';
 import { clip } from '../log';
 import { loginFallback } from '../web/spa';
-import { SESSION_COOKIE } from './cookies';
-import { localStrategy } from './local-strategy';
+import { cookieName, type CookiePolicy, secureCookies, SESSION_COOKIE } from './cookies';
+import { knownDeviceFor, rememberDevice } from './known-device';
+import type { LoginAttempt, Refusal } from './login-limiter';
+import { bodyCredentials, localStrategy } from './local-strategy';
 import { safeNext } from './safe-next';
 import type { Identity } from './sessions';
 
@@ -15,17 +17,32 @@ function isForm(ctx: Context): boolean {
   return Boolean(ctx.is('application/x-www-form-urlencoded', 'multipart/form-data'));
 }
 
-export function cookieOptions(hub: Hub, ctx: Context) {
-  const mode = hub.config.cookie_secure;
+export function cookiePolicy(hub: Hub): CookiePolicy {
+  return { cookieSecure: hub.config.cookie_secure, trustProxy: hub.config.trust_proxy };
+}
+
+/** The session cookie's name and options for this request (`__Host-` and Secure over https). */
+export function sessionCookie(hub: Hub, ctx: Context) {
+  const secure = secureCookies(ctx.req, cookiePolicy(hub));
   return {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    path: '/',
-    overwrite: true,
-    secure: mode === 'always' || (mode === 'auto' && ctx.secure),
+    name: cookieName(SESSION_COOKIE, secure),
+    options: {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      path: '/',
+      overwrite: true,
+      secure,
+    },
   };
 }
+
+const LOCK_REASON: Record<Refusal['scope'], string> = {
+  device: 'too many failed logins from this browser',
+  'user-address': 'too many failed logins for this name from your address',
+  address: 'too many failed logins from your address',
+  user: 'too many failed logins for this name from browsers it has not used before (log in from one where you logged in before, or wait)',
+};
 
 /** Runs passport-local and resolves with the user, or null for wrong credentials. */
 function authenticate(ctx: Context): Promise<UserRow | null> {
@@ -48,23 +65,32 @@ export function loginRouter(hub: Hub): Router {
   const router = new Router();
 
   router.post('/login', async (ctx) => {
+    if (ctx.query.username !== undefined || ctx.query.password !== undefined)
+      throw new BadRequest(
+        'send username and password in the request body, never in the URL (URLs end up in logs and history)',
+      );
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const username = typeof body.username === 'string' ? body.username : '';
+    const { username } = bodyCredentials(body);
     const form = isForm(ctx);
     const next = safeNext(body.next);
     const address = ctx.ip;
-    const key = username.slice(0, 64);
+    const attempt: LoginAttempt = {
+      user: username.slice(0, 64),
+      address,
+      device: knownDeviceFor(ctx, cookiePolicy(hub), username.slice(0, 64)),
+    };
 
-    const wait = hub.limiter.retryAfter(key, address);
-    if (wait > 0) {
+    const refused = hub.limiter.refusal(attempt);
+    if (refused) {
       hub.metrics.logins.inc({ result: 'locked' });
-      throw new TooManyRequests(`too many failed logins: try again in ${wait} seconds`, wait);
+      throw new TooManyRequests(
+        `${LOCK_REASON[refused.scope]}: try again in ${refused.seconds} seconds`,
+        refused.seconds,
+      );
     }
-    if (typeof body.password !== 'string') body.password = '';
-    if (typeof body.username !== 'string') body.username = '';
     const user = await authenticate(ctx);
     if (!user) {
-      hub.limiter.recordFailure(key, address);
+      hub.limiter.recordFailure(attempt);
       hub.metrics.logins.inc({ result: 'failure' });
       await hub.audit({ actor: clip(username, 64), action: 'login.failed', address });
       if (form) {
@@ -75,13 +101,15 @@ export function loginRouter(hub: Hub): Router {
       }
       throw new HubError(401, 'invalid_credentials', 'wrong user name or password');
     }
-    hub.limiter.recordSuccess(key);
+    hub.limiter.recordSuccess(attempt);
     hub.metrics.logins.inc({ result: 'success' });
     const session = await hub.sessions.create(user.id, address, ctx.get('user-agent') || null);
-    ctx.cookies.set(SESSION_COOKIE, session.id, {
-      ...cookieOptions(hub, ctx),
+    const cookie = sessionCookie(hub, ctx);
+    ctx.cookies.set(cookie.name, session.id, {
+      ...cookie.options,
       maxAge: hub.config.session_max_age_hours * 3600_000,
     });
+    rememberDevice(ctx, cookiePolicy(hub), user.name, hub.config.login.known_device_days);
     await hub.users.recordLogin(user.id);
     await hub.audit({ actor: user.name, action: 'login', address });
     if (form) {
@@ -95,7 +123,8 @@ export function loginRouter(hub: Hub): Router {
     const identity = ctx.state.identity as Identity | null;
     if (!identity) throw new Unauthorized('you are not logged in');
     if (identity.via === 'session') await hub.sessions.destroy(identity.credentialHash);
-    ctx.cookies.set(SESSION_COOKIE, '', { ...cookieOptions(hub, ctx), maxAge: 0 });
+    const cookie = sessionCookie(hub, ctx);
+    ctx.cookies.set(cookie.name, '', { ...cookie.options, maxAge: 0 });
     await hub.audit({ actor: identity.name, action: 'logout', address: ctx.ip });
     if (isForm(ctx)) ctx.redirect('/login');
     else ctx.status = 204;

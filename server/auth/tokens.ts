@@ -126,6 +126,15 @@ export class TokenStore {
     };
   }
 
+  /** Revokes every live token of `userId` (password change or reset); returns how many. */
+  async revokeForUser(userId: number): Promise<number> {
+    const result = await this.db
+      .getRepository(ApiTokenEntity)
+      .update({ user_id: userId, revoked_at: IsNull() }, { revoked_at: new Date() });
+    this.invalidateUser(userId);
+    return result.affected ?? 0;
+  }
+
   invalidateUser(userId: number): void {
     for (const [k, v] of this.cache) if (v.identity.userId === userId) this.cache.delete(k);
   }

@@ -99,14 +99,20 @@ export function registerUserCommands(
 
   user
     .command('reset-password <name>')
-    .description("set a new password, read from stdin; ends the user's sessions")
+    .description("set a new password, read from stdin; ends the user's sessions and API tokens")
     .action((name: string) =>
       withHub(async (hub) => {
         const password = await readSecret(`new password for ${name}: `);
         const u = await hub.users.setPassword(name, password);
         await hub.sessions.destroyForUser(u.id);
-        await hub.audit({ actor: 'cli', action: 'user.password', target: name });
-        console.log(`password of ${name} changed`);
+        const revoked = await hub.tokens.revokeForUser(u.id);
+        await hub.audit({
+          actor: 'cli',
+          action: 'user.password',
+          target: name,
+          details: { tokens_revoked: revoked },
+        });
+        console.log(`password of ${name} changed; sessions ended, ${revoked} API token(s) revoked`);
       }),
     );
 }

@@ -15,6 +15,7 @@ const ENV_KEYS: Record<string, string> = {
   HUB_PUBLIC_URL: 'public_url',
   HUB_TRUST_PROXY: 'trust_proxy',
   HUB_APPS_DOMAIN: 'apps_domain',
+  HUB_METRICS_TOKEN: 'metrics.token',
 };
 
 /** The schema of a dotted key without its default/optional wrappers; undefined if unknown. */

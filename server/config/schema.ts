@@ -79,13 +79,53 @@ export const configSchema = z
       ),
     login: z
       .object({
-        max_failures_per_user: z.number().int().positive().default(5),
-        max_failures_per_address: z.number().int().positive().default(20),
+        max_failures_per_user: z
+          .number()
+          .int()
+          .positive()
+          .default(5)
+          .describe(
+            'Failed logins for one user name from one address (or one known browser) before that pair is locked.',
+          ),
+        max_failures_per_address: z
+          .number()
+          .int()
+          .positive()
+          .default(20)
+          .describe('Failed logins from one address, whatever the names, before it is locked.'),
+        max_failures_per_user_total: z
+          .number()
+          .int()
+          .positive()
+          .default(20)
+          .describe(
+            "Failed logins for one user name from all untrusted clients together before they are locked; the user's known browsers and addresses are not.",
+          ),
         window_seconds: seconds(300, 'Window in which failed logins are counted.'),
         lockout_seconds: seconds(
           60,
-          'How long a user or address is refused after too many failures.',
+          'First lockout length; each new lock of the same counter soon after doubles it.',
         ),
+        max_lockout_seconds: seconds(3600, 'Longest a doubled lockout grows.'),
+        known_device_days: seconds(
+          180,
+          'Lifetime of the known-browser cookie set at login (and of an address trusted by a login), which exempts it from the per-user lock.',
+        ),
+      })
+      .default({}),
+    body_timeout_seconds: seconds(
+      30,
+      "A request to the hub's own routes whose body has not fully arrived in this time gets 408 and its connection is closed (uploads to apps are not limited).",
+    ),
+    metrics: z
+      .object({
+        token: z
+          .string()
+          .min(16, 'use at least 16 characters')
+          .optional()
+          .describe(
+            'When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open. Prefer the env HUB_METRICS_TOKEN (kept out of config files).',
+          ),
       })
       .default({}),
     docker: z

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Middleware } from 'koa';
 import send from 'koa-send';
+import { safeNext } from '../auth/safe-next';
 import { escapeHtml, page } from './html';
 
 const DIST = path.resolve(__dirname, '..', '..', 'frontend', 'dist');
@@ -43,7 +44,7 @@ export function spa(): Middleware {
       ctx.set('Cache-Control', 'no-cache');
       ctx.type = 'html';
       if (fs.existsSync(index)) ctx.body = fs.createReadStream(index);
-      else ctx.body = loginFallback(typeof ctx.query.next === 'string' ? ctx.query.next : '/hub/');
+      else ctx.body = loginFallback(safeNext(ctx.query.next));
       return;
     }
     if (

@@ -13,8 +13,8 @@ import { bootHub, type TestHub } from '../helpers/hub';
 
 /**
  * A user's own account page in Chromium against the real hub: an API token made there works
- * for the REST API and stops working once revoked there; a password change logs out and the
- * new password logs in.
+ * for the REST API and stops working once revoked there; a password change logs out, revokes
+ * the tokens (the default), and the new password logs in.
  */
 describe('account page (browser)', () => {
   const USER = { name: 'erin', password: 'erin-password-123' };
@@ -104,8 +104,13 @@ describe('account page (browser)', () => {
     }
   });
 
-  it('changes the password, which logs out everywhere; the new one logs in', async () => {
+  it('changes the password, which logs out everywhere and revokes tokens; the new one logs in', async () => {
     const other = await hub.loginAs(USER.name, USER.password);
+    const made = await other.json<{ token: string }>('/api/v1/tokens', {
+      method: 'POST',
+      json: { note: 'script' },
+    });
+    expect(made.status).toBe(201);
     const { page, context } = await newPage(browser, { baseURL: hub.url });
     try {
       await logIn(page, USER.name, USER.password, '/hub/account');
@@ -115,9 +120,13 @@ describe('account page (browser)', () => {
       await page.getByRole('button', { name: 'Change password' }).click();
       await page.getByText('That is not your current password.').waitFor();
 
+      // Revoking the tokens too is offered, and on unless the user unticks it.
+      expect(await page.getByLabel('Also revoke all my API tokens').isChecked()).toBe(true);
       await page.getByLabel('Current password').fill(USER.password);
       await page.getByRole('button', { name: 'Change password' }).click();
       await page.getByText('Password changed.').waitFor();
+      await page.getByText('Your API tokens are revoked.').waitFor();
+      expect((await meWith(made.body.token)).status).toBe(401);
       await screenshot(page, 'account-password-changed');
       // The other session (another device) ended as well.
       expect((await other.fetch('/api/v1/me')).status).toBe(401);

@@ -103,10 +103,16 @@ describe('portal login (browser)', () => {
     }
   });
 
-  it('ignores a `next` that points to another site', async () => {
+  it.each([
+    '//evil.example/steal',
+    // Each becomes //evil.example once the browser removes dot segments.
+    '/.//evil.example/steal',
+    '/%2e%2e//evil.example/steal',
+    '/hub/..//evil.example/steal',
+  ])('ignores a `next` that points to another site: %s', async (next) => {
     const { page, context } = await newPage(browser, { baseURL: hub.url });
     try {
-      await page.goto('/login?next=//evil.example/steal');
+      await page.goto(`/login?next=${encodeURIComponent(next)}`);
       await page.getByLabel('User name').fill(ADMIN.name);
       await page.getByLabel('Password').fill(ADMIN.password);
       await page.keyboard.press('Enter');

@@ -3,10 +3,21 @@ import type { TokenCreate, TokenCreated, TokenInfo } from './types';
 
 export type { TokenInfo };
 
-/** Changes the caller's password; the hub then ends all of their sessions, this one too. */
-export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+/**
+ * Changes the caller's password; the hub then ends all of their sessions, this one too, and
+ * with `revokeTokens` every API token of theirs.
+ */
+export function changePassword(
+  currentPassword: string,
+  newPassword: string,
+  revokeTokens: boolean,
+): Promise<void> {
   return request<void>('POST', '/api/v1/me/password', {
-    body: { current_password: currentPassword, new_password: newPassword },
+    body: {
+      current_password: currentPassword,
+      new_password: newPassword,
+      revoke_tokens: revokeTokens,
+    },
   });
 }
 

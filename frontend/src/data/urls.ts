@@ -10,14 +10,40 @@ export function isSameOriginPath(path: string): boolean {
   return !/[\u0000-\u001f\u007f]/.test(path);
 }
 
+const PROBE_ORIGIN = 'http://hub.invalid';
+
 /**
- * Where to go after logging in: `next` when it is a same-origin path (so a crafted link cannot
- * bounce a fresh session to another site) and not the login page itself, else `fallback`.
+ * The path, query and fragment `path` resolves to on this origin, or null when a browser would
+ * leave it. Resolution drops tabs and newlines, reads `\` as `/`, decodes `%2e` and removes dot
+ * segments, so `/.//evil` or `/a/%2e%2e//evil` become `//evil` (another host): the check is
+ * made on that final value, which must itself be a plain same-origin path and resolve to itself.
+ */
+export function normalisedSameOriginPath(path: string): string | null {
+  if (!isSameOriginPath(path) || path.includes('\\')) return null;
+  const resolve = (p: string): string | null => {
+    try {
+      const url = new URL(p, PROBE_ORIGIN);
+      return url.origin === PROBE_ORIGIN ? url.pathname + url.search + url.hash : null;
+    } catch {
+      return null;
+    }
+  };
+  const out = resolve(path);
+  if (out === null || !isSameOriginPath(out) || out.includes('\\') || resolve(out) !== out)
+    return null;
+  return out;
+}
+
+/**
+ * Where to go after logging in: `next` when it resolves to a same-origin path (so a crafted
+ * link cannot bounce a fresh session to another site) and not the login page itself, else
+ * `fallback`. The server applies the same rule to the form login's `next`.
  */
 export function safeNext(next: string | null | undefined, fallback = '/hub/launcher'): string {
-  if (!next || !isSameOriginPath(next)) return fallback;
-  if (next === '/login' || next.startsWith('/login?') || next.startsWith('/login/')) return fallback;
-  return next;
+  const out = next ? normalisedSameOriginPath(next) : null;
+  if (!out) return fallback;
+  if (out === '/login' || out.startsWith('/login?') || out.startsWith('/login/')) return fallback;
+  return out;
 }
 
 /**

@@ -62,6 +62,9 @@ export class HubAccountPage extends LitElement {
   @state() private next = '';
   @state() private repeat = '';
   @state() private loggedOut = false;
+  /** Revoke every API token with the password change; on unless the user unticks it. */
+  @state() private revokeTokens = true;
+  @state() private tokensRevoked = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -135,8 +138,9 @@ export class HubAccountPage extends LitElement {
     }
     this.busy = 'password';
     try {
-      await changePassword(this.current, this.next);
+      await changePassword(this.current, this.next, this.revokeTokens);
       this.current = this.next = this.repeat = '';
+      this.tokensRevoked = this.revokeTokens;
       this.loggedOut = true;
     } catch (err) {
       const wrong = err instanceof ApiError && err.code === 'invalid_credentials';
@@ -249,7 +253,9 @@ export class HubAccountPage extends LitElement {
     if (this.loggedOut)
       return html`<hub-notice
           tone="ok"
-          text="Password changed. Every session of yours has ended, this one too."
+          text=${`Password changed. Every session of yours has ended, this one too.${
+            this.tokensRevoked ? ' Your API tokens are revoked.' : ''
+          }`}
         ></hub-notice>
         <p><a class="btn primary" href="/login?next=%2Fhub%2Faccount">Log in again</a></p>`;
     const field = (id: string, label: string, key: 'current' | 'next' | 'repeat', auto: string) =>
@@ -279,6 +285,15 @@ export class HubAccountPage extends LitElement {
           ${field('pw-repeat', 'New password again', 'repeat', 'new-password')}
         </div>
         <p class="hint">At least 8 characters. Changing it logs you out everywhere.</p>
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="revoke-tokens"
+            .checked=${this.revokeTokens}
+            @change=${(e: Event) => (this.revokeTokens = (e.target as HTMLInputElement).checked)}
+          />
+          Also revoke all my API tokens (scripts using them stop working)
+        </label>
         <div class="form-actions">
           <button class="btn primary" type="submit" ?disabled=${this.busy !== ''}>
             ${this.busy === 'password' ? 'Saving…' : 'Change password'}

@@ -34,7 +34,14 @@ export type Me = z.infer<typeof Me>;
 
 /** `POST /api/v1/me/password`: ends every session of the caller, this one included. */
 export const PasswordChange = z
-  .object({ current_password: z.string(), new_password: z.string() })
+  .object({
+    current_password: z.string({ required_error: 'current_password: required' }).max(1024),
+    new_password: z.string({ required_error: 'new_password: required' }).max(1024),
+    revoke_tokens: z
+      .boolean({ invalid_type_error: 'revoke_tokens: true or false' })
+      .optional()
+      .openapi({ description: 'Also revoke every API token of the caller.' }),
+  })
   .strict()
   .openapi('PasswordChange');
 export type PasswordChange = z.infer<typeof PasswordChange>;

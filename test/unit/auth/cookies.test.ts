@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import Cookies from 'cookies';
 import Keygrip from 'keygrip';
-import { cookieValue, SESSION_COOKIE, sessionCookieReader } from '../../../server/auth/cookies';
+import {
+  cookieValue,
+  HUB_COOKIE_NAMES,
+  SESSION_COOKIE,
+  sessionCookieReader,
+} from '../../../server/auth/cookies';
 
 const KEYS = ['current-key', 'older-key'];
 
@@ -52,6 +57,48 @@ describe('sessionCookieReader', () => {
 
   it('is undefined without a Cookie header', () => {
     expect(readSessionCookie(request(undefined), KEYS)).toBeUndefined();
+  });
+});
+
+describe('the __Host- session cookie over https', () => {
+  const hostSigned = (value: string) => {
+    const name = `__Host-${SESSION_COOKIE}`;
+    return `${name}=${value}; ${name}.sig=${new Keygrip([KEYS[0]]).sign(`${name}=${value}`)}`;
+  };
+  const tls = (cookie: string, headers: Record<string, string> = {}) =>
+    ({
+      headers: { cookie, ...headers },
+      socket: { encrypted: true },
+    }) as unknown as IncomingMessage;
+
+  it('is the only name read over https, so a plain hub-session set by a sibling host is ignored', () => {
+    const read = sessionCookieReader(KEYS);
+    expect(read(tls(hostSigned('good')))).toBe('good');
+    expect(read(tls(signed('planted')))).toBeUndefined();
+    expect(read(tls(`${signed('planted')}; ${hostSigned('good')}`))).toBe('good');
+    // Over plain http the browser never sends a __Host- cookie: the plain name is read.
+    expect(read(request(signed('plain')))).toBe('plain');
+    expect(read(request(hostSigned('x')))).toBeUndefined();
+  });
+
+  it('follows X-Forwarded-Proto only when the proxy is trusted, as Koa does', () => {
+    const viaProxy = (cookie: string) =>
+      ({
+        headers: { cookie, 'x-forwarded-proto': 'https, http' },
+        socket: { encrypted: false },
+      }) as unknown as IncomingMessage;
+    const trusted = sessionCookieReader(KEYS, { cookieSecure: 'auto', trustProxy: true });
+    const untrusted = sessionCookieReader(KEYS, { cookieSecure: 'auto', trustProxy: false });
+    expect(trusted(viaProxy(hostSigned('a')))).toBe('a');
+    expect(untrusted(viaProxy(signed('b')))).toBe('b');
+    const always = sessionCookieReader(KEYS, { cookieSecure: 'always', trustProxy: false });
+    expect(always(request(hostSigned('c')))).toBe('c');
+  });
+
+  it('lists every spelling of every hub cookie for the proxy to strip', () => {
+    for (const base of ['hub-session', 'hub-device'])
+      for (const name of [base, `__Host-${base}`])
+        expect(HUB_COOKIE_NAMES).toEqual(expect.arrayContaining([name, `${name}.sig`]));
   });
 });
 

@@ -32,6 +32,11 @@ describe('safeNext', () => {
     'javascript:alert(1)',
     '/login',
     '/login?next=/hub/',
+    '/.//evil.example',
+    '/%2e%2e//evil.example',
+    '/a/..//evil.example',
+    '/hub/%2E%2E/%2e//evil.example',
+    '/./login',
   ])('refuses %p and falls back to the launcher', (next) => {
     expect(safeNext(next)).toBe('/hub/launcher');
   });
