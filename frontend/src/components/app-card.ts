@@ -3,7 +3,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { isRunning } from '../data/status';
 import { formatAgo, formatDuration, secondsUntil } from '../data/time';
 import type { Application, ConfigurableValues, Container } from '../data/types';
-import { safeHref, safeImageSrc } from '../data/urls';
+import { isSameOriginPath, safeHref, safeImageSrc } from '../data/urls';
 import { theme } from '../styles/theme';
 import './configurables-form';
 import type { HubConfigurables } from './configurables-form';
@@ -274,7 +274,9 @@ export class HubAppCard extends LitElement {
             : null
         }
         ${
-          href && running && this.app.image.type === 'vncapp'
+          // A frame works only for an app on the portal's own origin: browsers keep cookies and
+          // storage from the frames of other sites (apps on origins of their own).
+          href && running && this.app.image.type === 'vncapp' && isSameOriginPath(href)
             ? html`<button
                 class="btn"
                 type="button"
