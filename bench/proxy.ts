@@ -4,7 +4,7 @@
  * small responses, a 1 MiB body and WebSocket messages.
  *
  *   node -r @swc-node/register bench/proxy.ts            the comparison table
- *   node -r @swc-node/register bench/proxy.ts --engines  http-proxy vs http-proxy-3 (leaks, speed)
+ *   node -r @swc-node/register bench/proxy.ts --engines  the hub's engine vs the http-proxy packages
  *
  * Each proxy runs in its own process and the load generator in this one, so they do not share
  * an event loop. configurable-http-proxy is installed into /tmp/chp on first use (never into
@@ -12,7 +12,7 @@
  * not to be the bottleneck. Loopback and container addresses only. Targets run in rotating
  * order over several rounds (median reported), because the machine is shared; the proxy's CPU
  * time per request is printed too, as it depends far less on load from elsewhere. A
- * "raw http-proxy-3" row (the engine alone: library plus its adapter) shows what the hub's own work costs.
+ * "raw http-proxy-3" row (the library alone, bench/reference-proxy.ts) is a reference.
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import type { EngineName } from '../server/proxy/engine';
+import { RAW_ENGINES, type RawEngine } from './reference-proxy';
 
 const CHP_DIR = '/tmp/chp';
 const CHP_BIN = path.join(
@@ -204,16 +204,15 @@ interface Endpoint {
   stop(): Promise<void>;
 }
 
-/** Runs the hub's proxy (or a bare library proxy with `raw`) in a child process. */
-async function startHubProxy(target: string, engine?: EngineName, raw = false): Promise<Endpoint> {
+/** Runs the hub's proxy, or with `raw` a forwarding library alone, in a child process. */
+async function startHubProxy(target: string, raw?: RawEngine): Promise<Endpoint> {
   const child = fork(__filename, [], {
     execArgv: ['-r', '@swc-node/register'],
     env: {
       ...process.env,
       BENCH_ROLE: 'proxy',
       BENCH_TARGET: target,
-      BENCH_ENGINE: engine ?? '',
-      BENCH_RAW: raw ? '1' : '',
+      BENCH_RAW: raw ?? '',
       HUB_LOG_LEVEL: 'silent',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -229,7 +228,7 @@ async function startHubProxy(target: string, engine?: EngineName, raw = false): 
       child.once('message', (m: { answer: T }) => resolve(m.answer));
       child.send({ ask: what });
     });
-  const label = raw ? `raw ${engine}` : engine ? `hub (${engine})` : 'hub proxy';
+  const label = raw ? `raw ${raw}` : 'hub proxy';
   return {
     name: label,
     host: '127.0.0.1',
@@ -251,23 +250,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** The child side: an http server hosting the proxy the way the hub does. */
 async function proxyChild(): Promise<void> {
   const target = process.env.BENCH_TARGET!;
-  const engineName = (process.env.BENCH_ENGINE || undefined) as EngineName | undefined;
+  const raw = process.env.BENCH_RAW as RawEngine | '';
   let server: http.Server;
   let cookie = '';
-  if (process.env.BENCH_RAW) {
-    // The engine alone (library plus its adapter): no access check, no per-request hygiene.
-    const { createEngine } = await import('../server/proxy/engine');
-    const engine = createEngine(engineName);
-    const url = new URL(target);
-    engine.on('error', () => undefined);
-    server = http.createServer((req, res) =>
-      engine.web(req, res, { target: url }, () => {
-        if (!res.headersSent) res.writeHead(503).end();
-      }),
-    );
-    server.on('upgrade', (req, socket, head) =>
-      engine.ws(req, socket, head, { target: url }, () => socket.destroy()),
-    );
+  if (raw) {
+    // The library alone: no access check, no per-request hygiene.
+    const { rawProxyServer } = await import('./reference-proxy');
+    server = rawProxyServer(raw, new URL(target));
   } else {
     const { createUserProxy } = await import('../server/proxy/proxy');
     const { RouteStore } = await import('../server/proxy/route-store');
@@ -286,7 +275,6 @@ async function proxyChild(): Promise<void> {
       registry: hub.registry,
       loginPath: '/login',
       log: hub.log,
-      engine: engineName,
     });
     server = http.createServer((req, res) => {
       if (proxy.handles(req)) void proxy.handleRequest(req, res);
@@ -481,7 +469,7 @@ export async function runProxyBench(
     });
     endpoints.push(await startHubProxy(echo.target));
     // The engine alone, no access check or per-request hygiene: what the hub adds on top.
-    endpoints.push(await startHubProxy(echo.target, 'http-proxy-3', true));
+    endpoints.push(await startHubProxy(echo.target, 'http-proxy-3'));
     endpoints.push(await startChp(echo.target));
     const scenarios = [
       {
@@ -556,10 +544,10 @@ export async function runProxyBench(
 }
 
 /**
- * http-proxy vs http-proxy-3, each bare (as configurable-http-proxy uses it) and inside the hub
- * proxy: throughput on small responses, and open descriptors in the proxy process after a
- * leak-prone soak (WebSockets hung up without a close frame, clients leaving mid-download,
- * requests to an app that refuses connections).
+ * The hub's engine (undici) against http-proxy and http-proxy-3, each bare (as
+ * configurable-http-proxy uses them), and the whole hub proxy: throughput on small responses,
+ * and open descriptors in the proxy process after a leak-prone soak (WebSockets hung up
+ * without a close frame, clients leaving mid-download).
  */
 export async function runEngineComparison(): Promise<void> {
   const { runEcho } = await import('../test/helpers/echo-image');
@@ -569,12 +557,10 @@ export async function runEngineComparison(): Promise<void> {
   ];
   try {
     // Two rounds in opposite orders, so that load from elsewhere on the machine hits all alike.
-    const configs = (['undici', 'http-proxy-3', 'http-proxy'] as const).flatMap((engine) =>
-      [true, false].map((raw) => ({ engine, raw })),
-    );
-    for (const { engine, raw } of [...configs, ...configs.reverse()]) {
+    const configs: (RawEngine | undefined)[] = [undefined, ...RAW_ENGINES];
+    for (const raw of [...configs, ...configs.reverse()]) {
       {
-        const e = await startHubProxy(echo.target, engine, raw);
+        const e = await startHubProxy(echo.target, raw);
         try {
           const load = {
             host: e.host,

@@ -15,8 +15,9 @@ PARTS.push((hub) => {
     loginPath: '/login',
     log: hub.log.child({ ns: 'proxy' }),
     trustProxy: hub.config.trust_proxy,
-    engine: hub.config.proxy.engine,
   });
+  if (hub.config.proxy.engine !== undefined)
+    hub.log.warn('proxy.engine is obsolete and ignored (the hub has one proxy engine): remove it');
   hub.services.proxy = proxy;
   return {
     name: 'proxy',

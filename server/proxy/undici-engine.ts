@@ -1,13 +1,12 @@
-import { EventEmitter } from 'node:events';
 import type {
   IncomingHttpHeaders,
   IncomingMessage,
   OutgoingHttpHeaders,
   ServerResponse,
 } from 'node:http';
-import * as httpProxy3 from 'http-proxy-3';
 import { type Dispatcher, Pool } from 'undici';
-import type { ProxyEngine, UpstreamRequest, UpstreamResponse } from './engine';
+import type { ForwardOptions, ProxyEngine, Upstream } from './engine';
+import { tunnel } from './upgrade';
 
 // Idle connections to an app are closed before the app's own keep-alive timeout (Node's default
 // is 5 s) can close them under a request that is just being sent.
@@ -30,7 +29,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** The upstream side of one exchange, as the hub's proxy sees it: something it can cancel. */
-class UpstreamCall implements UpstreamRequest {
+class UpstreamCall implements Upstream {
   private controller: Dispatcher.DispatchController | null = null;
   private reason: Error | null = null;
 
@@ -84,49 +83,59 @@ function asErrno(err: Error & { code?: string }): NodeJS.ErrnoException {
 }
 
 /**
- * The http-proxy API with HTTP exchanges on undici and WebSocket upgrades on http-proxy-3.
+ * The proxy's one engine: HTTP exchanges on undici's pooled HTTP/1.1 client, upgrades relayed
+ * on node:http (upgrade.ts).
  *
- * undici's pooled HTTP/1.1 client (llhttp, no ClientRequest/IncomingMessage objects per
- * exchange) costs about half the CPU per small request of http.request, which both http-proxy
- * packages use; see engine.ts for the measurements. Upgrades stay on http-proxy-3: a handshake
- * happens once per connection, and after it the tunnel is a socket pair either way.
+ * Chosen by measurement (`bench/proxy.ts --engines`, 2026-11-22: 2-core shared box, Node 20,
+ * C echo backend, 8 keep-alive connections, two interleaved rounds; soak = 2,000 WebSockets
+ * hung up without a close frame + 200 clients leaving a 1 GiB download, counted 5 s later;
+ * "raw" = the engine alone, "hub" = inside createUserProxy with the real session check):
  *
- * Like http-proxy it emits `proxyReq` (before the request is sent; the object can be
- * destroyed), `proxyRes` (before the head is written; its headers may be rewritten) and, from
- * http-proxy-3, `proxyReqWs` and `error`. Bodies stream both ways with backpressure.
+ *   proxy                small req/s    CPU µs/req   open fds before → after soak
+ *   raw undici           24.5k, 27.2k     38, 36     36 → 22,  37 → 22
+ *   raw http-proxy-3     12.0k, 13.6k     85, 75     31 → 22,  31 → 22
+ *   raw http-proxy       16.9k, 12.9k     59, 79     31 → 222, 31 → 222  (leaks ~190 sockets)
+ *   hub on undici        15.8k, 17.1k     69, 64     35 → 25,  34 → 25
+ *   hub on http-proxy-3   8.0k,  7.9k    138, 139    34 → 25,  34 → 25
+ *   hub on http-proxy     8.2k,  9.6k    132, 115    34 → 25,  34 → 25
+ *
+ * Both http-proxy packages forward with http.request, whose ClientRequest/IncomingMessage pair
+ * per exchange costs more than the whole rest of the hub's work; undici (llhttp, no such
+ * objects per exchange) does the same exchange for about half the CPU. http-proxy 1.18 also
+ * leaks the upstream socket of every client that leaves mid-response and is unmaintained. The
+ * two packages remain in bench/ as references; the hub ships this engine only.
  */
-export class UndiciEngine extends EventEmitter implements ProxyEngine {
+export function createEngine(): ProxyEngine {
+  const http = new UndiciForwarder();
+  return {
+    forward: (req, res, target, opts) => http.forward(req, res, target, opts),
+    tunnel,
+    close: () => http.close(),
+  };
+}
+
+/**
+ * HTTP forwarding on one undici Pool per app origin. Bodies stream both ways with backpressure;
+ * a GET or HEAD that met a kept-alive connection the app had just closed is sent once more.
+ */
+class UndiciForwarder {
   private readonly pools = new Map<string, { pool: Pool; used: number }>();
-  private readonly upgrades = httpProxy3.createProxyServer({
-    xfwd: false,
-    changeOrigin: false,
-    prependPath: false,
-    ws: true,
-  });
   private readonly sweeper: NodeJS.Timeout;
 
   constructor() {
-    super();
     this.sweeper = setInterval(() => this.closeIdlePools(), POOL_IDLE_MS);
     this.sweeper.unref();
-    this.upgrades.on('proxyReqWs', (...args: unknown[]) => this.emit('proxyReqWs', ...args));
-    this.upgrades.on('error', (...args: unknown[]) => this.emit('error', ...args));
   }
 
-  web(
-    req: IncomingMessage,
-    res: ServerResponse,
-    options: { target: URL },
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
-  ): void {
+  forward(req: IncomingMessage, res: ServerResponse, target: URL, opts: ForwardOptions): Upstream {
     const call = new UpstreamCall();
     // A client that leaves mid-answer frees the app's connection (else a paused download would
-    // hold it for good); the engine does this itself so that it leaks nothing on its own.
+    // hold it for good).
     res.once('close', () => {
       if (!res.writableFinished) call.destroy();
     });
-    this.emit('proxyReq', call, req, res);
-    this.dispatch(req, res, options.target, call, callback, true);
+    this.dispatch(req, res, target, call, opts, true);
+    return call;
   }
 
   private dispatch(
@@ -134,7 +143,7 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
     res: ServerResponse,
     target: URL,
     call: UpstreamCall,
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
+    opts: ForwardOptions,
     mayRetry: boolean,
   ): void {
     const body = hasBody(req) ? req : null;
@@ -145,11 +154,10 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
         // 1xx interim answers (Early Hints) are not relayed; the final answer follows.
         if (statusCode < 200) return;
         status = statusCode;
-        const response: UpstreamResponse = { statusCode, headers };
-        this.emit('proxyRes', response, req, res);
+        opts.onResponse({ statusCode, headers });
         const out: OutgoingHttpHeaders = {};
-        for (const key in response.headers) {
-          if (!HOP_BY_HOP.has(key)) out[key] = response.headers[key];
+        for (const key in headers) {
+          if (!HOP_BY_HOP.has(key)) out[key] = headers[key];
         }
         res.writeHead(statusCode, statusMessage || undefined, out);
         res.on('drain', () => controller.resume());
@@ -182,10 +190,10 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
           !call.cancelled &&
           !res.destroyed
         ) {
-          this.dispatch(req, res, target, call, callback, false);
+          this.dispatch(req, res, target, call, opts, false);
           return;
         }
-        this.fail(asErrno(err), req, res, callback);
+        fail(opts, asErrno(err), res);
       },
     };
     try {
@@ -200,31 +208,9 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
       );
     } catch (err) {
       // undici refuses a request it cannot send (an invalid header value) before dispatching.
-      this.fail(err as NodeJS.ErrnoException, req, res, callback);
+      fail(opts, err as NodeJS.ErrnoException, res);
     }
   }
-
-  /**
-   * Hands an error to the caller's callback. It runs inside undici's socket handlers, where a
-   * throw would be uncaught and end the hub: a failing callback costs this one response only.
-   */
-  private fail(
-    err: NodeJS.ErrnoException,
-    req: IncomingMessage,
-    res: ServerResponse,
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
-  ): void {
-    try {
-      callback(err, req, res);
-    } catch (thrown) {
-      res.destroy();
-      this.emit('error', thrown, req, res);
-    }
-  }
-
-  readonly ws: ProxyEngine['ws'] = (req, socket, head, options, callback) => {
-    this.upgrades.ws(req, socket, head, options, callback as never);
-  };
 
   /** Closes every pool and stops the idle sweep. */
   close(): void {
@@ -262,5 +248,17 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
         void entry.pool.close().catch(() => undefined);
       }
     }
+  }
+}
+
+/**
+ * Hands an error to the caller. It runs inside undici's socket handlers, where a throw would be
+ * uncaught and end the hub: a failing callback costs this one response only.
+ */
+function fail(opts: ForwardOptions, err: NodeJS.ErrnoException, res: ServerResponse): void {
+  try {
+    opts.onError(err);
+  } catch {
+    res.destroy();
   }
 }
