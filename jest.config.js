@@ -17,6 +17,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
     },
     {
+      // Attacks by class (npx jest --selectProjects adversarial); real Docker, like integration.
+      displayName: 'adversarial',
+      testMatch: ['<rootDir>/test/adversarial/**/*.test.ts'],
+      transform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+    },
+    {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       transform,
