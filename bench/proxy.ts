@@ -205,15 +205,23 @@ interface Endpoint {
 }
 
 /** Runs the hub's proxy, or with `raw` a forwarding library alone, in a child process. */
-async function startHubProxy(target: string, raw?: RawEngine): Promise<Endpoint> {
+export async function startHubProxy(target: string, raw?: RawEngine): Promise<Endpoint> {
+  const profile = process.env.BENCH_CPU_PROF;
   const child = fork(__filename, [], {
-    execArgv: ['-r', '@swc-node/register'],
+    execArgv: [
+      '-r',
+      '@swc-node/register',
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ],
     env: {
       ...process.env,
       BENCH_ROLE: 'proxy',
       BENCH_TARGET: target,
       BENCH_RAW: raw ?? '',
       HUB_LOG_LEVEL: 'silent',
+      // As the hub runs in production (compiled, no source-map-support): with it, formatting
+      // an Error's stack costs hundreds of µs, and undici makes one per closed connection.
+      SWC_NODE_SOURCE_MAP_MODE: 'none',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -381,6 +389,79 @@ async function startChp(target: string): Promise<Endpoint> {
   };
 }
 
+const NGINX_BINARIES = ['/usr/sbin/nginx', '/usr/bin/nginx'];
+
+/**
+ * nginx as a reference proxy, started here on loopback with a config of its own (one process,
+ * no daemon, kept-alive upstream connections, WebSocket upgrades, streaming like the hub), or
+ * null with a note when it is not installed (`apt-get install nginx-light`).
+ */
+export async function startNginx(target: string): Promise<Endpoint | null> {
+  const bin = NGINX_BINARIES.find((b) => existsSync(b));
+  if (!bin) {
+    console.log('nginx is not installed (apt-get install nginx-light): no nginx reference');
+    return null;
+  }
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-nginx-'));
+  const port = await freePort();
+  const app = new URL(target);
+  const conf = `worker_processes 1;
+daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream app { server ${app.host}; keepalive 64; }
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 3600s;
+    }
+  }
+}
+`;
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const child = spawn(bin, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i > 100 || child.exitCode !== null) {
+      await stop();
+      throw new Error(`nginx did not start; see ${dir}/error.log`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name: 'nginx', host: '127.0.0.1', port, headers: {}, pid: child.pid, stop };
+}
+
 // ---------------------------------------------------------------- the runs
 
 /** One table row. */
@@ -390,7 +471,7 @@ export interface BenchRow {
   result: LoadResult;
 }
 
-/** Ratios against the targets of issue 7. */
+/** Ratios against the targets of issues 7 and 15. */
 export interface BenchSummary {
   rows: BenchRow[];
   /** hub req/s ÷ CHP req/s, small responses (target ≥ 1.5). */
@@ -401,6 +482,10 @@ export interface BenchSummary {
   wsVsChp: number;
   /** hub p50 − direct p50 at 8 connections, ms (target < 1). */
   addedMedianMs: number;
+  /** hub req/s ÷ nginx req/s, small responses, app keeping connections (target ≥ 1); NaN without nginx. */
+  smallVsNginx: number;
+  /** The same against an app that closes the connection after every answer (target ≥ 1). */
+  closingVsNginx: number;
 }
 
 /** CPU time (user + system) a process has used so far, in ms; Linux /proc, 100 ticks/s. */
@@ -449,97 +534,150 @@ function printTable(rows: BenchRow[]): void {
     console.log(l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
 }
 
-/** Runs the comparison (needs Docker; starts and removes one echo container). */
+interface Scenario {
+  name: string;
+  run(e: Endpoint, durationMs: number): Promise<LoadResult>;
+}
+
+/**
+ * Runs each scenario on every endpoint: a warm-up, then short runs in rotating order over
+ * several rounds, median per endpoint (the machine is shared: load from elsewhere must fall
+ * on every endpoint alike). The proxy's CPU time per operation is read from /proc.
+ */
+async function measure(
+  scenarios: Scenario[],
+  endpoints: Endpoint[],
+  o: { durationMs: number; rounds: number; connections: number },
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const s of scenarios) {
+    for (const e of endpoints) await s.run(e, 500); // warm-up: JIT, connection pools
+    const runs = new Map<string, LoadResult[]>();
+    for (let round = 0; round < o.rounds; round++) {
+      for (let k = 0; k < endpoints.length; k++) {
+        const e = endpoints[(k + round) % endpoints.length];
+        const cpu0 = cpuMs(e.pid);
+        const result = await s.run(e, o.durationMs);
+        result.cpuPerOp = ((cpuMs(e.pid) - cpu0) * 1000) / result.count;
+        runs.set(e.name, [...(runs.get(e.name) ?? []), result]);
+      }
+    }
+    for (const e of endpoints) {
+      rows.push({
+        scenario: `${s.name} @${o.connections}`,
+        target: e.name,
+        result: median(runs.get(e.name)!),
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Runs the comparison (needs Docker; starts and removes two echo containers: one that keeps
+ * connections alive, one that closes them after every answer as busybox httpd does).
+ */
 export async function runProxyBench(
   opts: { durationMs?: number; connections?: number; rounds?: number } = {},
 ): Promise<BenchSummary> {
-  const durationMs = opts.durationMs ?? 2000;
-  const rounds = opts.rounds ?? 5;
-  const connections = opts.connections ?? 8;
+  const o = {
+    durationMs: opts.durationMs ?? 2000,
+    rounds: opts.rounds ?? 5,
+    connections: opts.connections ?? 8,
+  };
   const { runEcho } = await import('../test/helpers/echo-image');
-  const echo = await runEcho();
+  const [echo, closing] = await Promise.all([runEcho(), runEcho(undefined, { mode: 'close' })]);
   const endpoints: Endpoint[] = [];
+  const closingEndpoints: Endpoint[] = [];
+  const direct = (ip: string): Endpoint => ({
+    name: 'direct',
+    host: ip,
+    port: 8888,
+    headers: {},
+    stop: async () => undefined,
+  });
   try {
-    endpoints.push({
-      name: 'direct',
-      host: echo.ip,
-      port: 8888,
-      headers: {},
-      stop: async () => undefined,
-    });
-    endpoints.push(await startHubProxy(echo.target));
-    // The engine alone, no access check or per-request hygiene: what the hub adds on top.
+    endpoints.push(direct(echo.ip), await startHubProxy(echo.target));
+    // The library alone, no access check or per-request hygiene: a reference.
     endpoints.push(await startHubProxy(echo.target, 'http-proxy-3'));
     endpoints.push(await startChp(echo.target));
-    const scenarios = [
-      {
-        name: 'small',
-        run: (e: Endpoint, d: number) =>
-          httpLoad({ ...base(e), path: `${PREFIX}hello`, durationMs: d, maxCount: 2_000_000 }),
-      },
-      {
-        name: '1 MiB',
-        run: (e: Endpoint, d: number) =>
-          httpLoad({
-            ...base(e),
-            path: `${PREFIX}bytes/1048576`,
-            durationMs: d,
-            maxCount: 100_000,
-          }),
-      },
-      {
-        name: 'ws 64 B',
-        run: (e: Endpoint, d: number) =>
-          wsLoad({ ...base(e), path: `${PREFIX}ws`, size: 64, durationMs: d, maxCount: 2_000_000 }),
-      },
+    const nginx = await startNginx(echo.target);
+    if (nginx) endpoints.push(nginx);
+    closingEndpoints.push(direct(closing.ip), await startHubProxy(closing.target));
+    closingEndpoints.push(await startChp(closing.target));
+    const closingNginx = await startNginx(closing.target);
+    if (closingNginx) closingEndpoints.push(closingNginx);
+
+    const base = (e: Endpoint) => ({
+      host: e.host,
+      port: e.port,
+      headers: e.headers,
+      connections: o.connections,
+    });
+    const small = (name: string): Scenario => ({
+      name,
+      run: (e, d) => httpLoad({ ...base(e), path: `${PREFIX}hello`, durationMs: d, maxCount: 2e6 }),
+    });
+    const rows = [
+      ...(await measure(
+        [
+          small('small'),
+          {
+            name: '1 MiB',
+            run: (e, d) =>
+              httpLoad({
+                ...base(e),
+                path: `${PREFIX}bytes/1048576`,
+                durationMs: d,
+                maxCount: 1e5,
+              }),
+          },
+          {
+            name: 'ws 64 B',
+            run: (e, d) =>
+              wsLoad({ ...base(e), path: `${PREFIX}ws`, size: 64, durationMs: d, maxCount: 2e6 }),
+          },
+        ],
+        endpoints,
+        o,
+      )),
+      ...(await measure([small('small, app closes')], closingEndpoints, o)),
     ];
-    function base(e: Endpoint) {
-      return { host: e.host, port: e.port, headers: e.headers, connections };
-    }
-    const rows: BenchRow[] = [];
-    for (const s of scenarios) {
-      for (const e of endpoints) await s.run(e, 500); // warm-up: JIT, connection pools
-      // Short runs in rotating order, several rounds, median per target: the machine is shared,
-      // and load from elsewhere must fall on every target alike.
-      const runs = new Map<string, LoadResult[]>();
-      for (let round = 0; round < rounds; round++) {
-        for (let k = 0; k < endpoints.length; k++) {
-          const e = endpoints[(k + round) % endpoints.length];
-          const cpu0 = cpuMs(e.pid);
-          const result = await s.run(e, durationMs);
-          result.cpuPerOp = ((cpuMs(e.pid) - cpu0) * 1000) / result.count;
-          runs.set(e.name, [...(runs.get(e.name) ?? []), result]);
-        }
-      }
-      for (const e of endpoints) {
-        rows.push({
-          scenario: `${s.name} @${connections}`,
-          target: e.name,
-          result: median(runs.get(e.name)!),
-        });
-      }
-    }
     printTable(rows);
     const pick = (scenario: string, target: string) =>
-      rows.find((r) => r.scenario.startsWith(scenario) && r.target === target)!.result;
+      rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)
+        ?.result.perSecond ?? NaN;
+    const p50 = (scenario: string, target: string) =>
+      rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)!
+        .result.p50;
+    const hubOver = (scenario: string, reference: string) =>
+      pick(scenario, 'hub proxy') / pick(scenario, reference);
     const summary: BenchSummary = {
       rows,
-      smallVsChp:
-        pick('small', 'hub proxy').perSecond / pick('small', 'configurable-http-proxy').perSecond,
-      largeVsChp:
-        pick('1 MiB', 'hub proxy').perSecond / pick('1 MiB', 'configurable-http-proxy').perSecond,
-      wsVsChp: pick('ws', 'hub proxy').perSecond / pick('ws', 'configurable-http-proxy').perSecond,
-      addedMedianMs: pick('small', 'hub proxy').p50 - pick('small', 'direct').p50,
+      smallVsChp: hubOver('small', 'configurable-http-proxy'),
+      largeVsChp: hubOver('1 MiB', 'configurable-http-proxy'),
+      wsVsChp: hubOver('ws 64 B', 'configurable-http-proxy'),
+      addedMedianMs: p50('small', 'hub proxy') - p50('small', 'direct'),
+      smallVsNginx: hubOver('small', 'nginx'),
+      closingVsNginx: hubOver('small, app closes', 'nginx'),
     };
+    const verdict = (ratio: number, target: number) =>
+      Number.isFinite(ratio) ? (ratio >= target ? '✓' : '✗ missed') : '(no reference)';
     console.log(
-      `\nhub vs configurable-http-proxy: small ${fmt(summary.smallVsChp)}x (target ≥ 1.5), ` +
-        `1 MiB ${fmt(summary.largeVsChp)}x, WebSocket ${fmt(summary.wsVsChp)}x (target ≥ 1.2); ` +
-        `median added over direct at ${connections} connections: ${fmt(summary.addedMedianMs, 3)} ms (target < 1)`,
+      `\nhub vs configurable-http-proxy: small ${fmt(summary.smallVsChp)}x (target ≥ 1.5 ${verdict(summary.smallVsChp, 1.5)}), ` +
+        `1 MiB ${fmt(summary.largeVsChp)}x, WebSocket ${fmt(summary.wsVsChp)}x (target ≥ 1.2 ${verdict(summary.wsVsChp, 1.2)}), ` +
+        `app closing connections ${fmt(hubOver('small, app closes', 'configurable-http-proxy'))}x; ` +
+        `median added over direct at ${o.connections} connections: ${fmt(summary.addedMedianMs, 3)} ms (target < 1)`,
+    );
+    console.log(
+      `hub vs nginx: small ${fmt(summary.smallVsNginx)}x, app closing connections ${fmt(summary.closingVsNginx)}x ` +
+        `(target ≥ 1 on both: ${verdict(summary.smallVsNginx, 1)}, ${verdict(summary.closingVsNginx, 1)}), ` +
+        `1 MiB ${fmt(hubOver('1 MiB', 'nginx'))}x, WebSocket ${fmt(hubOver('ws 64 B', 'nginx'))}x`,
     );
     return summary;
   } finally {
-    for (const e of endpoints) await e.stop();
-    await echo.stop();
+    for (const e of [...endpoints, ...closingEndpoints]) await e.stop();
+    await Promise.all([echo.stop(), closing.stop()]);
   }
 }
 

@@ -13,6 +13,36 @@ import { tunnel } from './upgrade';
 const KEEP_ALIVE_MS = 4000;
 // A pool whose app has not been asked anything for this long is closed (apps come and go).
 const POOL_IDLE_MS = 60_000;
+// A bodiless GET or HEAD that met a kept-alive connection the app had just closed is sent again,
+// up to this many times in all (each failure removes one stale connection from the pool).
+const MAX_TRIES = 3;
+// An app that closes idle connections at once, without saying so, would cost a failed write and
+// a retry on nearly every request: after this many such failures within the window, requests to
+// it go out with `Connection: close` for a while. (One failure is the ordinary race with an
+// app's keep-alive timeout, and changes nothing.)
+const STALE_FAILURES = 3;
+// How a stale connection shows: closed (undici's own code), or reset under the request's bytes.
+const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+const STALE_WINDOW_MS = 10_000;
+const CLOSING_APP_MS = 60_000;
+
+/** One app's connections, and until when it is treated as closing them after every answer. */
+interface PoolEntry {
+  pool: Pool;
+  used: number;
+  staleFailures: number;
+  staleSince: number;
+  closingUntil: number;
+}
+
+/** Counts a kept-alive connection found closed by the app; may switch the app to closing. */
+function countStale(entry: PoolEntry, now: number): void {
+  if (now - entry.staleSince > STALE_WINDOW_MS) {
+    entry.staleSince = now;
+    entry.staleFailures = 0;
+  }
+  if (++entry.staleFailures >= STALE_FAILURES) entry.closingUntil = now + CLOSING_APP_MS;
+}
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus Expect: Node's
 // server already answered `100-continue`, and the app must not wait for the body a second time.
@@ -119,7 +149,7 @@ export function createEngine(): ProxyEngine {
  * a GET or HEAD that met a kept-alive connection the app had just closed is sent once more.
  */
 class UndiciForwarder {
-  private readonly pools = new Map<string, { pool: Pool; used: number }>();
+  private readonly pools = new Map<string, PoolEntry>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor() {
@@ -134,17 +164,17 @@ class UndiciForwarder {
     res.once('close', () => {
       if (!res.writableFinished) call.destroy();
     });
-    this.dispatch(req, res, target, call, opts, true);
+    this.dispatch(req, res, this.poolFor(target), call, opts, 1);
     return call;
   }
 
   private dispatch(
     req: IncomingMessage,
     res: ServerResponse,
-    target: URL,
+    entry: PoolEntry,
     call: UpstreamCall,
     opts: ForwardOptions,
-    mayRetry: boolean,
+    tries: number,
   ): void {
     const body = hasBody(req) ? req : null;
     let status = 0;
@@ -180,29 +210,31 @@ class UndiciForwarder {
           return;
         }
         // A kept-alive connection the app closed just as the request went out on it: nothing
-        // was answered, so a bodiless GET or HEAD is sent once more (the pool drops that socket).
+        // was answered, so a bodiless GET or HEAD is sent again (the pool drops that socket).
         if (
-          mayRetry &&
+          tries < MAX_TRIES &&
           status === 0 &&
           !body &&
           (req.method === 'GET' || req.method === 'HEAD') &&
-          err.code === 'UND_ERR_SOCKET' &&
+          STALE_CODES.has(err.code ?? '') &&
           !call.cancelled &&
           !res.destroyed
         ) {
-          this.dispatch(req, res, target, call, opts, false);
+          countStale(entry, Date.now());
+          this.dispatch(req, res, entry, call, opts, tries + 1);
           return;
         }
         fail(opts, asErrno(err), res);
       },
     };
     try {
-      this.poolFor(target).dispatch(
+      entry.pool.dispatch(
         {
           path: req.url ?? '/',
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
           headers: upstreamHeaders(req.headers),
           body,
+          reset: entry.closingUntil > entry.used ? true : undefined,
         },
         handler,
       );
@@ -219,7 +251,7 @@ class UndiciForwarder {
     this.pools.clear();
   }
 
-  private poolFor(target: URL): Pool {
+  private poolFor(target: URL): PoolEntry {
     const origin = target.origin;
     let entry = this.pools.get(origin);
     if (!entry) {
@@ -233,11 +265,14 @@ class UndiciForwarder {
           bodyTimeout: 0,
         }),
         used: 0,
+        staleFailures: 0,
+        staleSince: 0,
+        closingUntil: 0,
       };
       this.pools.set(origin, entry);
     }
     entry.used = Date.now();
-    return entry.pool;
+    return entry;
   }
 
   private closeIdlePools(): void {
