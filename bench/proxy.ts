@@ -1,17 +1,21 @@
 /**
  * Proxy benchmark: requests/s and p50/p99 latency through the hub's proxy, directly to the
- * container, and through configurable-http-proxy (JupyterHub's proxy), in the same run, for
- * small responses, a 1 MiB body and WebSocket messages.
+ * container, through configurable-http-proxy (JupyterHub's proxy) and through nginx, in the
+ * same run, for small responses, a 1 MiB body and WebSocket messages, and small responses
+ * from an app that closes the connection after every answer (as busybox httpd does).
  *
  *   node -r @swc-node/register bench/proxy.ts            the comparison table
  *   node -r @swc-node/register bench/proxy.ts --engines  the hub's engine vs the http-proxy packages
+ *   BENCH_CPU_PROF=/tmp/prof ...                         CPU profiles of the hub's proxy processes
  *
  * Each proxy runs in its own process and the load generator in this one, so they do not share
  * an event loop. configurable-http-proxy is installed into /tmp/chp on first use (never into
- * the project). The backend is the static C echo server (test/fixtures/echo-server), fast enough
- * not to be the bottleneck. Loopback and container addresses only. Targets run in rotating
- * order over several rounds (median reported), because the machine is shared; the proxy's CPU
- * time per request is printed too, as it depends far less on load from elsewhere. A
+ * the project); nginx is used when Debian's package is installed (`apt-get install
+ * nginx-light`), started here on loopback with a config of its own. The backends are the
+ * static C echo server (test/fixtures/echo-server), fast enough not to be the bottleneck, in
+ * its keep-alive and its `close` mode. Loopback and container addresses only. Targets run in
+ * rotating order over several rounds (median reported), because the machine is shared; the
+ * proxy's CPU time per request is printed too, as it depends less on load from elsewhere. A
  * "raw http-proxy-3" row (the library alone, bench/reference-proxy.ts) is a reference.
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';

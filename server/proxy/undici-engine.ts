@@ -263,6 +263,10 @@ class UndiciForwarder {
           // body may pause for as long as it likes.
           headersTimeout: 0,
           bodyTimeout: 0,
+          // No TCP keep-alive probes (idle connections live 4 s; a dead app is a Docker event):
+          // it saves setsockopt calls on every new connection, which an app that closes after
+          // every answer makes on every request.
+          connect: { keepAlive: false },
         }),
         used: 0,
         staleFailures: 0,

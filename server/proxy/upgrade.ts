@@ -47,15 +47,22 @@ export function tunnel(
   if (head.length) client.unshift(head);
   let answered = false;
   let failed = false;
-  const upstreamReq = http.request({
-    host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: target.port || 80,
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: false,
-    setHost: false,
-  });
+  let upstreamReq: http.ClientRequest;
+  try {
+    upstreamReq = http.request({
+      host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: target.port || 80,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: false,
+      setHost: false,
+    });
+  } catch (err) {
+    // node:http refuses a request it cannot send (a path or header it would not write as is).
+    opts.onError(err as NodeJS.ErrnoException);
+    return { destroy: () => undefined };
+  }
   const onError = (err: NodeJS.ErrnoException): void => {
     if (answered || failed) return;
     failed = true;
