@@ -5,6 +5,7 @@
  * from an app that closes the connection after every answer (as busybox httpd does).
  *
  *   node -r @swc-node/register bench/proxy.ts            the comparison table
+ *   node -r @swc-node/register bench/proxy.ts --closing  only the app closing connections
  *   node -r @swc-node/register bench/proxy.ts --engines  the hub's engine vs the http-proxy packages
  *   BENCH_CPU_PROF=/tmp/prof ...                         CPU profiles of the hub's proxy processes
  *
@@ -85,7 +86,8 @@ function summarise(
 
 /**
  * HTTP/1.1 keep-alive load: `connections` sockets, each sending the next request when the
- * previous answer is complete, until the duration or the request budget is spent. Raw sockets
+ * previous answer is complete, until the duration or the request budget is spent; a socket
+ * the server closes after an answer (`Connection: close`) is replaced by a new one. Raw sockets
  * with a minimal response parser, so the generator costs far less than the proxies it measures.
  */
 export function httpLoad(o: LoadOptions): Promise<LoadResult> {
@@ -103,34 +105,47 @@ export function httpLoad(o: LoadOptions): Promise<LoadResult> {
   const deadline = start + o.durationMs;
   const more = () => issued < o.maxCount && performance.now() < deadline;
 
-  const connection = () =>
-    new Promise<void>((resolve) => {
+  /**
+   * One connection, used until the server closes it: after an answer that says
+   * `Connection: close` (then it resolves true, and the caller opens the next one), or
+   * mid-request (an error; resolves false).
+   */
+  const session = () =>
+    new Promise<boolean>((resolve) => {
       const socket = net.connect({ host: o.host, port: o.port });
       socket.setNoDelay(true);
       let head: Buffer = Buffer.alloc(0);
       let bodyLeft = -1;
       let sentAt = 0;
+      let inFlight = false;
+      let closing = false;
       const send = () => {
-        if (!more()) {
+        if (!more() || closing) {
           socket.end();
-          return resolve();
+          return;
         }
         issued++;
+        inFlight = true;
         sentAt = performance.now();
         socket.write(request);
       };
       const complete = () => {
         latencies.push(performance.now() - sentAt);
+        inFlight = false;
         bodyLeft = -1;
         head = Buffer.alloc(0);
         send();
       };
-      socket.on('connect', send);
-      socket.on('error', () => {
-        errors++;
-        resolve();
+      let connected = false;
+      socket.on('connect', () => {
+        connected = true;
+        send();
       });
-      socket.on('close', () => resolve());
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        if (inFlight || !connected) errors++;
+        resolve(connected && !inFlight);
+      });
       socket.on('data', (chunk: Buffer) => {
         let data = chunk;
         while (data.length) {
@@ -139,9 +154,10 @@ export function httpLoad(o: LoadOptions): Promise<LoadResult> {
             const end = head.indexOf('\r\n\r\n');
             if (end < 0) return;
             const text = head.subarray(0, end).toString('latin1');
-            if (!text.startsWith('HTTP/1.1 200')) errors++;
+            if (!/^HTTP\/1\.[01] 200/.test(text)) errors++;
             const m = /\r\ncontent-length:\s*(\d+)/i.exec(text);
             if (!m) throw new Error(`the benchmark needs Content-Length answers, got:\n${text}`);
+            closing = /\r\nconnection:\s*close/i.test(text) || text.startsWith('HTTP/1.0');
             bodyLeft = Number(m[1]);
             data = head.subarray(end + 4);
             head = Buffer.alloc(0);
@@ -154,6 +170,9 @@ export function httpLoad(o: LoadOptions): Promise<LoadResult> {
         }
       });
     });
+  const connection = async () => {
+    while (more() && (await session()));
+  };
 
   return Promise.all(Array.from({ length: o.connections }, connection)).then(() =>
     summarise(latencies, performance.now() - start, bytes, errors),
@@ -424,10 +443,11 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream app { server ${app.host}; keepalive 64; }
+  upstream app { server ${app.host}; keepalive 64; keepalive_requests 1000000; }
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   server {
     listen 127.0.0.1:${port};
+    keepalive_requests 1000000;
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -582,7 +602,7 @@ async function measure(
  * connections alive, one that closes them after every answer as busybox httpd does).
  */
 export async function runProxyBench(
-  opts: { durationMs?: number; connections?: number; rounds?: number } = {},
+  opts: { durationMs?: number; connections?: number; rounds?: number; closingOnly?: boolean } = {},
 ): Promise<BenchSummary> {
   const o = {
     durationMs: opts.durationMs ?? 2000,
@@ -590,6 +610,7 @@ export async function runProxyBench(
     connections: opts.connections ?? 8,
   };
   const { runEcho } = await import('../test/helpers/echo-image');
+  const keeping = !opts.closingOnly;
   const [echo, closing] = await Promise.all([runEcho(), runEcho(undefined, { mode: 'close' })]);
   const endpoints: Endpoint[] = [];
   const closingEndpoints: Endpoint[] = [];
@@ -601,12 +622,14 @@ export async function runProxyBench(
     stop: async () => undefined,
   });
   try {
-    endpoints.push(direct(echo.ip), await startHubProxy(echo.target));
-    // The library alone, no access check or per-request hygiene: a reference.
-    endpoints.push(await startHubProxy(echo.target, 'http-proxy-3'));
-    endpoints.push(await startChp(echo.target));
-    const nginx = await startNginx(echo.target);
-    if (nginx) endpoints.push(nginx);
+    if (keeping) {
+      endpoints.push(direct(echo.ip), await startHubProxy(echo.target));
+      // The library alone, no access check or per-request hygiene: a reference.
+      endpoints.push(await startHubProxy(echo.target, 'http-proxy-3'));
+      endpoints.push(await startChp(echo.target));
+      const nginx = await startNginx(echo.target);
+      if (nginx) endpoints.push(nginx);
+    }
     closingEndpoints.push(direct(closing.ip), await startHubProxy(closing.target));
     closingEndpoints.push(await startChp(closing.target));
     const closingNginx = await startNginx(closing.target);
@@ -624,24 +647,32 @@ export async function runProxyBench(
     });
     const rows = [
       ...(await measure(
-        [
-          small('small'),
-          {
-            name: '1 MiB',
-            run: (e, d) =>
-              httpLoad({
-                ...base(e),
-                path: `${PREFIX}bytes/1048576`,
-                durationMs: d,
-                maxCount: 1e5,
-              }),
-          },
-          {
-            name: 'ws 64 B',
-            run: (e, d) =>
-              wsLoad({ ...base(e), path: `${PREFIX}ws`, size: 64, durationMs: d, maxCount: 2e6 }),
-          },
-        ],
+        keeping
+          ? [
+              small('small'),
+              {
+                name: '1 MiB',
+                run: (e, d) =>
+                  httpLoad({
+                    ...base(e),
+                    path: `${PREFIX}bytes/1048576`,
+                    durationMs: d,
+                    maxCount: 1e5,
+                  }),
+              },
+              {
+                name: 'ws 64 B',
+                run: (e, d) =>
+                  wsLoad({
+                    ...base(e),
+                    path: `${PREFIX}ws`,
+                    size: 64,
+                    durationMs: d,
+                    maxCount: 2e6,
+                  }),
+              },
+            ]
+          : [],
         endpoints,
         o,
       )),
@@ -652,8 +683,8 @@ export async function runProxyBench(
       rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)
         ?.result.perSecond ?? NaN;
     const p50 = (scenario: string, target: string) =>
-      rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)!
-        .result.p50;
+      rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)
+        ?.result.p50 ?? NaN;
     const hubOver = (scenario: string, reference: string) =>
       pick(scenario, 'hub proxy') / pick(scenario, reference);
     const summary: BenchSummary = {
@@ -775,6 +806,12 @@ async function soak(e: Endpoint): Promise<void> {
 if (require.main === module) {
   if (process.env.BENCH_ROLE === 'proxy') {
     void proxyChild();
+  } else if (process.argv.includes('--closing')) {
+    // Only the app that closes connections (the last table rows), e.g. after changing that path.
+    runProxyBench({ closingOnly: true }).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
   } else if (process.argv.includes('--engines')) {
     runEngineComparison().catch((err) => {
       console.error(err);
