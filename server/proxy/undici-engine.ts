@@ -21,10 +21,10 @@ const MAX_TRIES = 3;
 // it go out with `Connection: close` for a while. (One failure is the ordinary race with an
 // app's keep-alive timeout, and changes nothing.)
 const STALE_FAILURES = 3;
-// How a stale connection shows: closed (undici's own code), or reset under the request's bytes.
-const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 const STALE_WINDOW_MS = 10_000;
 const CLOSING_APP_MS = 60_000;
+// How a stale connection shows: closed (undici's own code), or reset under the request's bytes.
+const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 /** One app's connections, and until when it is treated as closing them after every answer. */
 interface PoolEntry {
