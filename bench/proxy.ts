@@ -1,18 +1,23 @@
 /**
  * Proxy benchmark: requests/s and p50/p99 latency through the hub's proxy, directly to the
- * container, and through configurable-http-proxy (JupyterHub's proxy), in the same run, for
- * small responses, a 1 MiB body and WebSocket messages.
+ * container, through configurable-http-proxy (JupyterHub's proxy) and through nginx, in the
+ * same run, for small responses, a 1 MiB body and WebSocket messages, and small responses
+ * from an app that closes the connection after every answer (as busybox httpd does).
  *
  *   node -r @swc-node/register bench/proxy.ts            the comparison table
- *   node -r @swc-node/register bench/proxy.ts --engines  http-proxy vs http-proxy-3 (leaks, speed)
+ *   node -r @swc-node/register bench/proxy.ts --closing  only the app closing connections
+ *   node -r @swc-node/register bench/proxy.ts --engines  the hub's engine vs the http-proxy packages
+ *   BENCH_CPU_PROF=/tmp/prof ...                         CPU profiles of the hub's proxy processes
  *
  * Each proxy runs in its own process and the load generator in this one, so they do not share
  * an event loop. configurable-http-proxy is installed into /tmp/chp on first use (never into
- * the project). The backend is the static C echo server (test/fixtures/echo-server), fast enough
- * not to be the bottleneck. Loopback and container addresses only. Targets run in rotating
- * order over several rounds (median reported), because the machine is shared; the proxy's CPU
- * time per request is printed too, as it depends far less on load from elsewhere. A
- * "raw http-proxy-3" row (the engine alone: library plus its adapter) shows what the hub's own work costs.
+ * the project); nginx is used when Debian's package is installed (`apt-get install
+ * nginx-light`), started here on loopback with a config of its own. The backends are the
+ * static C echo server (test/fixtures/echo-server), fast enough not to be the bottleneck, in
+ * its keep-alive and its `close` mode. Loopback and container addresses only. Targets run in
+ * rotating order over several rounds (median reported), because the machine is shared; the
+ * proxy's CPU time per request is printed too, as it depends less on load from elsewhere. A
+ * "raw http-proxy-3" row (the library alone, bench/reference-proxy.ts) is a reference.
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,7 +27,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import type { EngineName } from '../server/proxy/engine';
+import { RAW_ENGINES, type RawEngine } from './reference-proxy';
 
 const CHP_DIR = '/tmp/chp';
 const CHP_BIN = path.join(
@@ -81,7 +86,8 @@ function summarise(
 
 /**
  * HTTP/1.1 keep-alive load: `connections` sockets, each sending the next request when the
- * previous answer is complete, until the duration or the request budget is spent. Raw sockets
+ * previous answer is complete, until the duration or the request budget is spent; a socket
+ * the server closes after an answer (`Connection: close`) is replaced by a new one. Raw sockets
  * with a minimal response parser, so the generator costs far less than the proxies it measures.
  */
 export function httpLoad(o: LoadOptions): Promise<LoadResult> {
@@ -99,34 +105,47 @@ export function httpLoad(o: LoadOptions): Promise<LoadResult> {
   const deadline = start + o.durationMs;
   const more = () => issued < o.maxCount && performance.now() < deadline;
 
-  const connection = () =>
-    new Promise<void>((resolve) => {
+  /**
+   * One connection, used until the server closes it: after an answer that says
+   * `Connection: close` (then it resolves true, and the caller opens the next one), or
+   * mid-request (an error; resolves false).
+   */
+  const session = () =>
+    new Promise<boolean>((resolve) => {
       const socket = net.connect({ host: o.host, port: o.port });
       socket.setNoDelay(true);
       let head: Buffer = Buffer.alloc(0);
       let bodyLeft = -1;
       let sentAt = 0;
+      let inFlight = false;
+      let closing = false;
       const send = () => {
-        if (!more()) {
+        if (!more() || closing) {
           socket.end();
-          return resolve();
+          return;
         }
         issued++;
+        inFlight = true;
         sentAt = performance.now();
         socket.write(request);
       };
       const complete = () => {
         latencies.push(performance.now() - sentAt);
+        inFlight = false;
         bodyLeft = -1;
         head = Buffer.alloc(0);
         send();
       };
-      socket.on('connect', send);
-      socket.on('error', () => {
-        errors++;
-        resolve();
+      let connected = false;
+      socket.on('connect', () => {
+        connected = true;
+        send();
       });
-      socket.on('close', () => resolve());
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        if (inFlight || !connected) errors++;
+        resolve(connected && !inFlight);
+      });
       socket.on('data', (chunk: Buffer) => {
         let data = chunk;
         while (data.length) {
@@ -135,9 +154,10 @@ export function httpLoad(o: LoadOptions): Promise<LoadResult> {
             const end = head.indexOf('\r\n\r\n');
             if (end < 0) return;
             const text = head.subarray(0, end).toString('latin1');
-            if (!text.startsWith('HTTP/1.1 200')) errors++;
+            if (!/^HTTP\/1\.[01] 200/.test(text)) errors++;
             const m = /\r\ncontent-length:\s*(\d+)/i.exec(text);
             if (!m) throw new Error(`the benchmark needs Content-Length answers, got:\n${text}`);
+            closing = /\r\nconnection:\s*close/i.test(text) || text.startsWith('HTTP/1.0');
             bodyLeft = Number(m[1]);
             data = head.subarray(end + 4);
             head = Buffer.alloc(0);
@@ -150,6 +170,9 @@ export function httpLoad(o: LoadOptions): Promise<LoadResult> {
         }
       });
     });
+  const connection = async () => {
+    while (more() && (await session()));
+  };
 
   return Promise.all(Array.from({ length: o.connections }, connection)).then(() =>
     summarise(latencies, performance.now() - start, bytes, errors),
@@ -204,17 +227,24 @@ interface Endpoint {
   stop(): Promise<void>;
 }
 
-/** Runs the hub's proxy (or a bare library proxy with `raw`) in a child process. */
-async function startHubProxy(target: string, engine?: EngineName, raw = false): Promise<Endpoint> {
+/** Runs the hub's proxy, or with `raw` a forwarding library alone, in a child process. */
+export async function startHubProxy(target: string, raw?: RawEngine): Promise<Endpoint> {
+  const profile = process.env.BENCH_CPU_PROF;
   const child = fork(__filename, [], {
-    execArgv: ['-r', '@swc-node/register'],
+    execArgv: [
+      '-r',
+      '@swc-node/register',
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ],
     env: {
       ...process.env,
       BENCH_ROLE: 'proxy',
       BENCH_TARGET: target,
-      BENCH_ENGINE: engine ?? '',
-      BENCH_RAW: raw ? '1' : '',
+      BENCH_RAW: raw ?? '',
       HUB_LOG_LEVEL: 'silent',
+      // As the hub runs in production (compiled, no source-map-support): with it, formatting
+      // an Error's stack costs hundreds of µs, and undici makes one per closed connection.
+      SWC_NODE_SOURCE_MAP_MODE: 'none',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -229,7 +259,7 @@ async function startHubProxy(target: string, engine?: EngineName, raw = false): 
       child.once('message', (m: { answer: T }) => resolve(m.answer));
       child.send({ ask: what });
     });
-  const label = raw ? `raw ${engine}` : engine ? `hub (${engine})` : 'hub proxy';
+  const label = raw ? `raw ${raw}` : 'hub proxy';
   return {
     name: label,
     host: '127.0.0.1',
@@ -251,23 +281,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** The child side: an http server hosting the proxy the way the hub does. */
 async function proxyChild(): Promise<void> {
   const target = process.env.BENCH_TARGET!;
-  const engineName = (process.env.BENCH_ENGINE || undefined) as EngineName | undefined;
+  const raw = process.env.BENCH_RAW as RawEngine | '';
   let server: http.Server;
   let cookie = '';
-  if (process.env.BENCH_RAW) {
-    // The engine alone (library plus its adapter): no access check, no per-request hygiene.
-    const { createEngine } = await import('../server/proxy/engine');
-    const engine = createEngine(engineName);
-    const url = new URL(target);
-    engine.on('error', () => undefined);
-    server = http.createServer((req, res) =>
-      engine.web(req, res, { target: url }, () => {
-        if (!res.headersSent) res.writeHead(503).end();
-      }),
-    );
-    server.on('upgrade', (req, socket, head) =>
-      engine.ws(req, socket, head, { target: url }, () => socket.destroy()),
-    );
+  if (raw) {
+    // The library alone: no access check, no per-request hygiene.
+    const { rawProxyServer } = await import('./reference-proxy');
+    server = rawProxyServer(raw, new URL(target));
   } else {
     const { createUserProxy } = await import('../server/proxy/proxy');
     const { RouteStore } = await import('../server/proxy/route-store');
@@ -286,7 +306,6 @@ async function proxyChild(): Promise<void> {
       registry: hub.registry,
       loginPath: '/login',
       log: hub.log,
-      engine: engineName,
     });
     server = http.createServer((req, res) => {
       if (proxy.handles(req)) void proxy.handleRequest(req, res);
@@ -393,6 +412,80 @@ async function startChp(target: string): Promise<Endpoint> {
   };
 }
 
+const NGINX_BINARIES = ['/usr/sbin/nginx', '/usr/bin/nginx'];
+
+/**
+ * nginx as a reference proxy, started here on loopback with a config of its own (one process,
+ * no daemon, kept-alive upstream connections, WebSocket upgrades, streaming like the hub), or
+ * null with a note when it is not installed (`apt-get install nginx-light`).
+ */
+export async function startNginx(target: string): Promise<Endpoint | null> {
+  const bin = NGINX_BINARIES.find((b) => existsSync(b));
+  if (!bin) {
+    console.log('nginx is not installed (apt-get install nginx-light): no nginx reference');
+    return null;
+  }
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-nginx-'));
+  const port = await freePort();
+  const app = new URL(target);
+  const conf = `worker_processes 1;
+daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream app { server ${app.host}; keepalive 64; keepalive_requests 1000000; }
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  server {
+    listen 127.0.0.1:${port};
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 3600s;
+    }
+  }
+}
+`;
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const child = spawn(bin, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i > 100 || child.exitCode !== null) {
+      await stop();
+      throw new Error(`nginx did not start; see ${dir}/error.log`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name: 'nginx', host: '127.0.0.1', port, headers: {}, pid: child.pid, stop };
+}
+
 // ---------------------------------------------------------------- the runs
 
 /** One table row. */
@@ -402,7 +495,7 @@ export interface BenchRow {
   result: LoadResult;
 }
 
-/** Ratios against the targets of issue 7. */
+/** Ratios against the targets of issues 7 and 15. */
 export interface BenchSummary {
   rows: BenchRow[];
   /** hub req/s ÷ CHP req/s, small responses (target ≥ 1.5). */
@@ -413,6 +506,10 @@ export interface BenchSummary {
   wsVsChp: number;
   /** hub p50 − direct p50 at 8 connections, ms (target < 1). */
   addedMedianMs: number;
+  /** hub req/s ÷ nginx req/s, small responses, app keeping connections (target ≥ 1); NaN without nginx. */
+  smallVsNginx: number;
+  /** The same against an app that closes the connection after every answer (target ≥ 1). */
+  closingVsNginx: number;
 }
 
 /** CPU time (user + system) a process has used so far, in ms; Linux /proc, 100 ticks/s. */
@@ -461,105 +558,169 @@ function printTable(rows: BenchRow[]): void {
     console.log(l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
 }
 
-/** Runs the comparison (needs Docker; starts and removes one echo container). */
+interface Scenario {
+  name: string;
+  run(e: Endpoint, durationMs: number): Promise<LoadResult>;
+}
+
+/**
+ * Runs each scenario on every endpoint: a warm-up, then short runs in rotating order over
+ * several rounds, median per endpoint (the machine is shared: load from elsewhere must fall
+ * on every endpoint alike). The proxy's CPU time per operation is read from /proc.
+ */
+async function measure(
+  scenarios: Scenario[],
+  endpoints: Endpoint[],
+  o: { durationMs: number; rounds: number; connections: number },
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const s of scenarios) {
+    for (const e of endpoints) await s.run(e, 500); // warm-up: JIT, connection pools
+    const runs = new Map<string, LoadResult[]>();
+    for (let round = 0; round < o.rounds; round++) {
+      for (let k = 0; k < endpoints.length; k++) {
+        const e = endpoints[(k + round) % endpoints.length];
+        const cpu0 = cpuMs(e.pid);
+        const result = await s.run(e, o.durationMs);
+        result.cpuPerOp = ((cpuMs(e.pid) - cpu0) * 1000) / result.count;
+        runs.set(e.name, [...(runs.get(e.name) ?? []), result]);
+      }
+    }
+    for (const e of endpoints) {
+      rows.push({
+        scenario: `${s.name} @${o.connections}`,
+        target: e.name,
+        result: median(runs.get(e.name)!),
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Runs the comparison (needs Docker; starts and removes two echo containers: one that keeps
+ * connections alive, one that closes them after every answer as busybox httpd does).
+ */
 export async function runProxyBench(
-  opts: { durationMs?: number; connections?: number; rounds?: number } = {},
+  opts: { durationMs?: number; connections?: number; rounds?: number; closingOnly?: boolean } = {},
 ): Promise<BenchSummary> {
-  const durationMs = opts.durationMs ?? 2000;
-  const rounds = opts.rounds ?? 5;
-  const connections = opts.connections ?? 8;
+  const o = {
+    durationMs: opts.durationMs ?? 2000,
+    rounds: opts.rounds ?? 5,
+    connections: opts.connections ?? 8,
+  };
   const { runEcho } = await import('../test/helpers/echo-image');
-  const echo = await runEcho();
+  const keeping = !opts.closingOnly;
+  const [echo, closing] = await Promise.all([runEcho(), runEcho(undefined, { mode: 'close' })]);
   const endpoints: Endpoint[] = [];
+  const closingEndpoints: Endpoint[] = [];
+  const direct = (ip: string): Endpoint => ({
+    name: 'direct',
+    host: ip,
+    port: 8888,
+    headers: {},
+    stop: async () => undefined,
+  });
   try {
-    endpoints.push({
-      name: 'direct',
-      host: echo.ip,
-      port: 8888,
-      headers: {},
-      stop: async () => undefined,
+    if (keeping) {
+      endpoints.push(direct(echo.ip), await startHubProxy(echo.target));
+      // The library alone, no access check or per-request hygiene: a reference.
+      endpoints.push(await startHubProxy(echo.target, 'http-proxy-3'));
+      endpoints.push(await startChp(echo.target));
+      const nginx = await startNginx(echo.target);
+      if (nginx) endpoints.push(nginx);
+    }
+    closingEndpoints.push(direct(closing.ip), await startHubProxy(closing.target));
+    closingEndpoints.push(await startChp(closing.target));
+    const closingNginx = await startNginx(closing.target);
+    if (closingNginx) closingEndpoints.push(closingNginx);
+
+    const base = (e: Endpoint) => ({
+      host: e.host,
+      port: e.port,
+      headers: e.headers,
+      connections: o.connections,
     });
-    endpoints.push(await startHubProxy(echo.target));
-    // The engine alone, no access check or per-request hygiene: what the hub adds on top.
-    endpoints.push(await startHubProxy(echo.target, 'http-proxy-3', true));
-    endpoints.push(await startChp(echo.target));
-    const scenarios = [
-      {
-        name: 'small',
-        run: (e: Endpoint, d: number) =>
-          httpLoad({ ...base(e), path: `${PREFIX}hello`, durationMs: d, maxCount: 2_000_000 }),
-      },
-      {
-        name: '1 MiB',
-        run: (e: Endpoint, d: number) =>
-          httpLoad({
-            ...base(e),
-            path: `${PREFIX}bytes/1048576`,
-            durationMs: d,
-            maxCount: 100_000,
-          }),
-      },
-      {
-        name: 'ws 64 B',
-        run: (e: Endpoint, d: number) =>
-          wsLoad({ ...base(e), path: `${PREFIX}ws`, size: 64, durationMs: d, maxCount: 2_000_000 }),
-      },
+    const small = (name: string): Scenario => ({
+      name,
+      run: (e, d) => httpLoad({ ...base(e), path: `${PREFIX}hello`, durationMs: d, maxCount: 2e6 }),
+    });
+    const rows = [
+      ...(await measure(
+        keeping
+          ? [
+              small('small'),
+              {
+                name: '1 MiB',
+                run: (e, d) =>
+                  httpLoad({
+                    ...base(e),
+                    path: `${PREFIX}bytes/1048576`,
+                    durationMs: d,
+                    maxCount: 1e5,
+                  }),
+              },
+              {
+                name: 'ws 64 B',
+                run: (e, d) =>
+                  wsLoad({
+                    ...base(e),
+                    path: `${PREFIX}ws`,
+                    size: 64,
+                    durationMs: d,
+                    maxCount: 2e6,
+                  }),
+              },
+            ]
+          : [],
+        endpoints,
+        o,
+      )),
+      ...(await measure([small('small, app closes')], closingEndpoints, o)),
     ];
-    function base(e: Endpoint) {
-      return { host: e.host, port: e.port, headers: e.headers, connections };
-    }
-    const rows: BenchRow[] = [];
-    for (const s of scenarios) {
-      for (const e of endpoints) await s.run(e, 500); // warm-up: JIT, connection pools
-      // Short runs in rotating order, several rounds, median per target: the machine is shared,
-      // and load from elsewhere must fall on every target alike.
-      const runs = new Map<string, LoadResult[]>();
-      for (let round = 0; round < rounds; round++) {
-        for (let k = 0; k < endpoints.length; k++) {
-          const e = endpoints[(k + round) % endpoints.length];
-          const cpu0 = cpuMs(e.pid);
-          const result = await s.run(e, durationMs);
-          result.cpuPerOp = ((cpuMs(e.pid) - cpu0) * 1000) / result.count;
-          runs.set(e.name, [...(runs.get(e.name) ?? []), result]);
-        }
-      }
-      for (const e of endpoints) {
-        rows.push({
-          scenario: `${s.name} @${connections}`,
-          target: e.name,
-          result: median(runs.get(e.name)!),
-        });
-      }
-    }
     printTable(rows);
     const pick = (scenario: string, target: string) =>
-      rows.find((r) => r.scenario.startsWith(scenario) && r.target === target)!.result;
+      rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)
+        ?.result.perSecond ?? NaN;
+    const p50 = (scenario: string, target: string) =>
+      rows.find((r) => r.scenario === `${scenario} @${o.connections}` && r.target === target)
+        ?.result.p50 ?? NaN;
+    const hubOver = (scenario: string, reference: string) =>
+      pick(scenario, 'hub proxy') / pick(scenario, reference);
     const summary: BenchSummary = {
       rows,
-      smallVsChp:
-        pick('small', 'hub proxy').perSecond / pick('small', 'configurable-http-proxy').perSecond,
-      largeVsChp:
-        pick('1 MiB', 'hub proxy').perSecond / pick('1 MiB', 'configurable-http-proxy').perSecond,
-      wsVsChp: pick('ws', 'hub proxy').perSecond / pick('ws', 'configurable-http-proxy').perSecond,
-      addedMedianMs: pick('small', 'hub proxy').p50 - pick('small', 'direct').p50,
+      smallVsChp: hubOver('small', 'configurable-http-proxy'),
+      largeVsChp: hubOver('1 MiB', 'configurable-http-proxy'),
+      wsVsChp: hubOver('ws 64 B', 'configurable-http-proxy'),
+      addedMedianMs: p50('small', 'hub proxy') - p50('small', 'direct'),
+      smallVsNginx: hubOver('small', 'nginx'),
+      closingVsNginx: hubOver('small, app closes', 'nginx'),
     };
+    const verdict = (ratio: number, target: number) =>
+      Number.isFinite(ratio) ? (ratio >= target ? '✓' : '✗ missed') : '(no reference)';
     console.log(
-      `\nhub vs configurable-http-proxy: small ${fmt(summary.smallVsChp)}x (target ≥ 1.5), ` +
-        `1 MiB ${fmt(summary.largeVsChp)}x, WebSocket ${fmt(summary.wsVsChp)}x (target ≥ 1.2); ` +
-        `median added over direct at ${connections} connections: ${fmt(summary.addedMedianMs, 3)} ms (target < 1)`,
+      `\nhub vs configurable-http-proxy: small ${fmt(summary.smallVsChp)}x (target ≥ 1.5 ${verdict(summary.smallVsChp, 1.5)}), ` +
+        `1 MiB ${fmt(summary.largeVsChp)}x, WebSocket ${fmt(summary.wsVsChp)}x (target ≥ 1.2 ${verdict(summary.wsVsChp, 1.2)}), ` +
+        `app closing connections ${fmt(hubOver('small, app closes', 'configurable-http-proxy'))}x; ` +
+        `median added over direct at ${o.connections} connections: ${fmt(summary.addedMedianMs, 3)} ms (target < 1)`,
+    );
+    console.log(
+      `hub vs nginx: small ${fmt(summary.smallVsNginx)}x, app closing connections ${fmt(summary.closingVsNginx)}x ` +
+        `(target ≥ 1 on both: ${verdict(summary.smallVsNginx, 1)}, ${verdict(summary.closingVsNginx, 1)}), ` +
+        `1 MiB ${fmt(hubOver('1 MiB', 'nginx'))}x, WebSocket ${fmt(hubOver('ws 64 B', 'nginx'))}x`,
     );
     return summary;
   } finally {
-    for (const e of endpoints) await e.stop();
-    await echo.stop();
+    for (const e of [...endpoints, ...closingEndpoints]) await e.stop();
+    await Promise.all([echo.stop(), closing.stop()]);
   }
 }
 
 /**
- * http-proxy vs http-proxy-3, each bare (as configurable-http-proxy uses it) and inside the hub
- * proxy: throughput on small responses, and open descriptors in the proxy process after a
- * leak-prone soak (WebSockets hung up without a close frame, clients leaving mid-download,
- * requests to an app that refuses connections).
+ * The hub's engine (undici) against http-proxy and http-proxy-3, each bare (as
+ * configurable-http-proxy uses them), and the whole hub proxy: throughput on small responses,
+ * and open descriptors in the proxy process after a leak-prone soak (WebSockets hung up
+ * without a close frame, clients leaving mid-download).
  */
 export async function runEngineComparison(): Promise<void> {
   const { runEcho } = await import('../test/helpers/echo-image');
@@ -569,12 +730,10 @@ export async function runEngineComparison(): Promise<void> {
   ];
   try {
     // Two rounds in opposite orders, so that load from elsewhere on the machine hits all alike.
-    const configs = (['undici', 'http-proxy-3', 'http-proxy'] as const).flatMap((engine) =>
-      [true, false].map((raw) => ({ engine, raw })),
-    );
-    for (const { engine, raw } of [...configs, ...configs.reverse()]) {
+    const configs: (RawEngine | undefined)[] = [undefined, ...RAW_ENGINES];
+    for (const raw of [...configs, ...configs.reverse()]) {
       {
-        const e = await startHubProxy(echo.target, engine, raw);
+        const e = await startHubProxy(echo.target, raw);
         try {
           const load = {
             host: e.host,
@@ -647,6 +806,12 @@ async function soak(e: Endpoint): Promise<void> {
 if (require.main === module) {
   if (process.env.BENCH_ROLE === 'proxy') {
     void proxyChild();
+  } else if (process.argv.includes('--closing')) {
+    // Only the app that closes connections (the last table rows), e.g. after changing that path.
+    runProxyBench({ closingOnly: true }).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
   } else if (process.argv.includes('--engines')) {
     runEngineComparison().catch((err) => {
       console.error(err);

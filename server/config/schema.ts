@@ -217,11 +217,12 @@ export const configSchema = z
           'A proxied request whose app sends no headers in this time gets 504.',
         ),
         websocket_ping_seconds: seconds(30, 'Ping interval that keeps idle WebSockets open.'),
+        // Accepted so that a config written for an older hub still starts; the proxy part warns.
         engine: z
-          .enum(['undici', 'http-proxy-3', 'http-proxy'])
-          .default('undici')
+          .string()
+          .optional()
           .describe(
-            'Forwarding implementation behind the http-proxy API (server/proxy/engine.ts has the measurements).',
+            'Obsolete: the hub ships one forwarding engine (undici; measurements in server/proxy/undici-engine.ts). A value is ignored with a warning.',
           ),
       })
       .default({}),

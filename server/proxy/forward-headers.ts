@@ -15,7 +15,7 @@ export interface ForwardHeaderOptions {
 }
 
 /**
- * Rewrites `req.headers` in place (http-proxy copies them into the upstream request): removes
+ * Rewrites `req.headers` in place (the engine sends them to the app): removes
  * the hub's cookies and the Authorization header, sets X-Forwarded-For/-Proto/-Host.
  */
 export function prepareForwardHeaders(req: IncomingMessage, opts: ForwardHeaderOptions): void {

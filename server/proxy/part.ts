@@ -32,7 +32,6 @@ export function proxyPart(
     loginPath: '/login',
     log: core.log.child({ ns: 'proxy' }),
     trustProxy: config.trust_proxy,
-    engine: config.proxy.engine,
     origins,
     isolation: {
       origins,
@@ -45,6 +44,8 @@ export function proxyPart(
   });
   sessions.onEnded((e) => proxy.endCredentials(e));
   tokens.onEnded((e) => proxy.endCredentials(e));
+  if (config.proxy.engine !== undefined)
+    core.log.warn('proxy.engine is obsolete and ignored (the hub has one proxy engine): remove it');
   return {
     name: 'proxy',
     proxy,

@@ -1,16 +1,9 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { HubError, ServiceUnavailable } from '../errors';
 import type { Logger } from '../log';
-import {
-  createEngine,
-  type EngineName,
-  type ProxyEngine,
-  type UpstreamRequest,
-  type UpstreamResponse,
-} from './engine';
+import type { ProxyEngine, Upstream, UpstreamResponse } from './engine';
 import { prepareForwardHeaders } from './forward-headers';
 import { createProxyMetrics } from './metrics';
 import { canonicalize, isProxyUrl, MalformedPath, matchProxyPath, type ProxyPath } from './path';
@@ -31,6 +24,7 @@ import {
 } from './responses';
 import type { Route, RouteStore } from './route-store';
 import { cookieNameSet, rewriteSetCookie } from './set-cookie';
+import { createEngine } from './undici-engine';
 import { type TunnelOwner, WsTunnels } from './ws-tunnels';
 
 /** Who is calling, as far as the proxy cares. */
@@ -73,8 +67,6 @@ export interface UserProxyOptions {
   trustProxy?: boolean;
   /** The portal page that starts an app again; the 503 page links to it with `?start=<mapping_id>`. */
   launcherPath?: string;
-  /** Proxy implementation; see engine.ts for why the default was chosen. Benchmarks set it. */
-  engine?: EngineName;
   /** Serve apps on origins of their own; without it apps share the hub's origin. */
   isolation?: AppIsolation;
   /** Computes the hub's origin for Origin checks; defaults to one from the Host header. */
@@ -102,7 +94,12 @@ export interface UserProxy {
   close(): void;
 }
 
-/** Per-request state shared between the entry point and the library's events. */
+/**
+ * One forwarded exchange, held by the engine's callbacks for this request only. (Never in a
+ * WeakMap keyed by requests: that makes every young-generation GC walk an ephemeron table with
+ * an entry per recent request; measured at 8 connections, GC took 12 % of the proxy's time,
+ * with pauses up to 9 ms.)
+ */
 interface Forwarding {
   route: Readonly<Route>;
   prefix: string;
@@ -110,18 +107,10 @@ interface Forwarding {
   timedOut: boolean;
   responded: boolean;
   upgraded: boolean;
-  proxyReq: UpstreamRequest | null;
+  upstream: Upstream | null;
   /** Who opened it: a WebSocket closes when this login ends. */
   owner: TunnelOwner | null;
 }
-
-// The per-request state rides on the request object itself. A WeakMap keyed by requests makes
-// every young-generation GC walk an ephemeron table with an entry per recent request: measured
-// at 8 connections, GC then took 12 % of the proxy's time with pauses up to 9 ms (p99 latency
-// 6.4 ms); with the state on the request, 2.5 % (p99 2.0 ms).
-const FORWARDING = Symbol('hub.forwarding');
-type Tracked = IncomingMessage & { [FORWARDING]?: Forwarding };
-const forwardingOf = (req: IncomingMessage): Forwarding | undefined => (req as Tracked)[FORWARDING];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** How often open WebSockets' logins are re-checked for changes made outside this process. */
@@ -171,7 +160,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   const launcherPath = opts.launcherPath ?? '/hub/launcher';
   const timeoutMs = opts.timeoutSeconds * 1000;
   const metrics = createProxyMetrics(opts.registry);
-  const engine: ProxyEngine = createEngine(opts.engine);
+  const engine: ProxyEngine = createEngine();
   const targets = new WeakMap<Readonly<Route>, URL>();
   const tunnels = new WsTunnels(opts.wsPingSeconds * 1000, {
     activity: (urlId, now) => routes.touch(urlId, now),
@@ -202,54 +191,14 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     };
   };
 
-  engine.on('proxyReq', (proxyReq: UpstreamRequest, req: IncomingMessage, res: ServerResponse) => {
-    const f = forwardingOf(req);
-    if (!f) return;
-    f.proxyReq = proxyReq;
-    // The client left before the upstream request got its socket.
-    if (res.destroyed && !res.writableFinished) proxyReq.destroy();
-  });
-
-  engine.on('proxyRes', (proxyRes: UpstreamResponse, req: IncomingMessage) => {
-    const f = forwardingOf(req);
-    if (!f) return;
+  /** The app's answer head, HTTP or upgrade: the timeout stops, cookies are confined. */
+  function answered(f: Forwarding, head: UpstreamResponse): void {
     f.responded = true;
     if (f.timer) clearTimeout(f.timer);
-    const status = proxyRes.statusCode ?? 502;
-    if (status < 400) routes.touch(f.route.urlId);
-    const cookies = proxyRes.headers['set-cookie'];
-    if (cookies) proxyRes.headers['set-cookie'] = rewriteSetCookie(cookies, f.prefix, hubCookies);
-  });
-
-  engine.on('proxyReqWs', (proxyReq: ClientRequest, req: IncomingMessage, socket: Duplex) => {
-    const f = forwardingOf(req);
-    if (!f) return;
-    f.proxyReq = proxyReq;
-    armTimeout(f);
-    // The libraries keep an upstream connection alive when the client leaves mid-handshake.
-    socket.once('close', () => proxyReq.destroy());
-    // Registered before the library's own listener: the tunnel sees every byte.
-    proxyReq.once('upgrade', (_res: IncomingMessage, upstream: Socket) => {
-      f.upgraded = true;
-      f.responded = true;
-      if (f.timer) clearTimeout(f.timer);
-      metrics.request(101);
-      routes.touch(f.route.urlId);
-      tunnels.add(socket, upstream, f.route.urlId, f.owner);
-    });
-    proxyReq.once('response', (res: IncomingMessage) => {
-      f.responded = true;
-      if (f.timer) clearTimeout(f.timer);
-      metrics.request(res.statusCode ?? 502);
-    });
-  });
-
-  // Errors reach the per-call callbacks; this listener only exists so that no library path can
-  // throw an 'error' event nobody listens to (http-proxy-3 emits socket errors here).
-  engine.on('error', (err: Error, _req: IncomingMessage, target: unknown) => {
-    log.debug({ err: err.message }, 'proxy socket error');
-    if (target && typeof (target as Duplex).destroy === 'function') (target as Duplex).destroy();
-  });
+    if (head.statusCode < 400) routes.touch(f.route.urlId);
+    const cookies = head.headers['set-cookie'];
+    if (cookies) head.headers['set-cookie'] = rewriteSetCookie(cookies, f.prefix, hubCookies);
+  }
 
   function armTimeout(f: Forwarding): void {
     if (f.responded || f.timer) return;
@@ -260,50 +209,50 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
         { url_id: f.route.urlId, seconds: opts.timeoutSeconds },
         'app did not answer in time',
       );
-      // Destroying the upstream request makes the library call the error callback, which answers.
-      f.proxyReq?.destroy();
+      // Cancelling makes the engine call onError, which answers.
+      f.upstream?.destroy();
     }, timeoutMs);
   }
 
-  function upstreamErrorKind(err: NodeJS.ErrnoException, f: Forwarding | undefined): string {
-    if (f?.timedOut) return 'timeout';
+  function upstreamErrorKind(err: NodeJS.ErrnoException, f: Forwarding): string {
+    if (f.timedOut) return 'timeout';
     if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH')
       return 'refused';
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return 'reset';
     return 'other';
   }
 
-  function onWebError(err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse): void {
-    const f = forwardingOf(req);
-    if (f?.timer) {
+  function onWebError(
+    err: NodeJS.ErrnoException,
+    f: Forwarding,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    if (f.timer) {
       clearTimeout(f.timer);
       f.timer = null;
     }
     // The client's connection, from the response: an engine that gave up on an upload may
     // have detached `req` from its socket (undici does, to destroy the body stream alone).
     const client = res.socket;
-    if (!client || client.destroyed) {
-      f?.proxyReq?.destroy();
-      return;
-    }
+    if (!client || client.destroyed) return;
     const kind = upstreamErrorKind(err, f);
     if (kind !== 'timeout') metrics.upstreamError(kind);
-    log.warn({ url_id: f?.route.urlId, code: err.code, kind }, 'proxied request failed');
+    log.warn({ url_id: f.route.urlId, code: err.code, kind }, 'proxied request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (f?.timedOut) sendError(req, res, appTimeout(opts.timeoutSeconds));
-    else sendError(req, res, appNotRunning(), f ? offerOf(f.route) : undefined);
+    if (f.timedOut) sendError(req, res, appTimeout(opts.timeoutSeconds));
+    else sendError(req, res, appNotRunning(), offerOf(f.route));
   }
 
-  function onWsError(err: NodeJS.ErrnoException, req: IncomingMessage, socket: Duplex): void {
-    const f = forwardingOf(req);
-    if (f?.timer) clearTimeout(f.timer);
+  function onWsError(err: NodeJS.ErrnoException, f: Forwarding, socket: Duplex): void {
+    if (f.timer) clearTimeout(f.timer);
     const kind = upstreamErrorKind(err, f);
     if (kind !== 'timeout') metrics.upstreamError(kind);
-    log.warn({ url_id: f?.route.urlId, code: err.code, kind }, 'proxied websocket failed');
-    if (f && !f.upgraded) {
+    log.warn({ url_id: f.route.urlId, code: err.code, kind }, 'proxied websocket failed');
+    if (!f.upgraded) {
       const answer = f.timedOut ? appTimeout(opts.timeoutSeconds) : appNotRunning();
       metrics.request(answer.status);
       rejectUpgrade(socket, answer);
@@ -458,7 +407,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     });
   }
 
-  /** Rewrites `req` for the app (forward headers, canonical path) and starts tracking it. */
+  /** Rewrites `req` for the app (forward headers, canonical path); the exchange's state. */
   function beginForwarding(
     req: IncomingMessage,
     route: Readonly<Route>,
@@ -474,13 +423,12 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       timedOut: false,
       responded: false,
       upgraded: false,
-      proxyReq: null,
+      upstream: null,
       owner:
         identity.userId !== undefined && identity.credentialHash
           ? { userId: identity.userId, credentialHash: identity.credentialHash }
           : null,
     };
-    (req as Tracked)[FORWARDING] = f;
     return f;
   }
 
@@ -492,12 +440,8 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     res.once('close', () => {
       metrics.request(res.statusCode);
       metrics.bytes(sock.bytesRead - read0, sock.bytesWritten - written0);
-      // A client that leaves mid-response frees the upstream connection: http-proxy 1.18 only
-      // listens for 'aborted', which Node no longer emits once the request body was read.
-      if (f && !res.writableFinished) {
-        if (f.timer) clearTimeout(f.timer);
-        f.proxyReq?.destroy();
-      }
+      // The engine frees the upstream side of a client that left; the timer is ours.
+      if (f?.timer) clearTimeout(f.timer);
     });
     try {
       const iso = opts.isolation;
@@ -517,12 +461,15 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
       }
-      f = beginForwarding(req, route, path, identity);
+      const fw = beginForwarding(req, route, path, identity);
+      f = fw;
       // The timeout measures the app's answer, not the client's upload.
-      const armed = f;
-      if (req.readableEnded || req.complete) armTimeout(armed);
-      else req.once('end', () => armTimeout(armed));
-      engine.web(req, res, { target: targetOf(route) }, onWebError);
+      if (req.readableEnded || req.complete) armTimeout(fw);
+      else req.once('end', () => armTimeout(fw));
+      fw.upstream = engine.forward(req, res, targetOf(route), {
+        onResponse: (head) => answered(fw, head),
+        onError: (err) => onWebError(err, fw, req, res),
+      });
     } catch (err) {
       log.error({ err }, 'proxy failed');
       if (!res.headersSent)
@@ -546,8 +493,17 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
         metrics.request(503);
         return rejectUpgrade(socket, appNotRunning());
       }
-      beginForwarding(req, route, path, identity);
-      engine.ws(req, socket, head, { target: targetOf(route) }, onWsError);
+      const f = beginForwarding(req, route, path, identity);
+      armTimeout(f);
+      f.upstream = engine.tunnel(req, socket, head, targetOf(route), {
+        onResponse: (answer) => {
+          answered(f, answer);
+          f.upgraded = answer.statusCode === 101;
+          metrics.request(answer.statusCode);
+        },
+        onUpgrade: (client, upstream) => tunnels.add(client, upstream, route.urlId, f.owner),
+        onError: (err) => onWsError(err, f, socket),
+      });
     } catch (err) {
       log.error({ err }, 'proxy upgrade failed');
       socket.destroy();

@@ -4,17 +4,20 @@
  * browsers send longer-path cookies first, so a container's `hub-session` at its own path would
  * be read before the real one on the container's requests.
  *
- * Rules: a cookie named like a hub cookie (case-insensitive), or without a name, is dropped; every `Domain`
+ * Rules: a cookie named like a hub cookie (case-insensitive, with or without a `__Host-` or
+ * `__Secure-` prefix), or without a name, is dropped; every `Domain`
  * attribute is removed (host-only); `Path` is kept when it lies within `prefix`, otherwise
  * (missing, outside, or several) it is replaced by `prefix`. Other attributes are kept as sent.
  */
 export function rewriteSetCookie(
-  values: readonly string[],
+  values: string | readonly string[],
   prefix: string,
   hubCookieNames: ReadonlySet<string>,
 ): string[] {
   const out: string[] = [];
-  for (const value of values) {
+  // Clients (undici, and Node for an answer with one header) give a lone Set-Cookie as a string:
+  // walked as an array it would be cut into characters and every one dropped.
+  for (const value of typeof values === 'string' ? [values] : values) {
     const rewritten = rewriteOne(value, prefix, hubCookieNames);
     if (rewritten !== null) out.push(rewritten);
   }
@@ -32,7 +35,7 @@ function rewriteOne(
   // A nameless cookie ('x' or '=x') is sent back by browsers as a bare 'x', which a cookie parser
   // may read as a cookie named 'x' (say, 'hub-session'): drop it rather than guess.
   const name = (eq === -1 ? '' : pair.slice(0, eq)).trim();
-  if (!name || hubCookieNames.has(name.toLowerCase())) return null;
+  if (!name || hubCookieNames.has(baseName(name))) return null;
   const attrs: string[] = [];
   let path: string | null = null;
   let paths = 0;
@@ -58,14 +61,26 @@ function withinPrefix(path: string, prefix: string): boolean {
   return path.startsWith(prefix) || path === prefix.slice(0, -1);
 }
 
-/** Lower-cased names, for `rewriteSetCookie` and `stripCookies`. */
+/**
+ * A cookie name as compared with the hub's: lower-cased, without the `__Host-`/`__Secure-`
+ * prefix, so that `__Host-hub-session`, `HUB-SESSION` and `__secure-hub-session` are all the
+ * hub's session cookie, whichever spelling the hub itself uses.
+ */
+function baseName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  if (lower.startsWith('__host-')) return lower.slice(7);
+  if (lower.startsWith('__secure-')) return lower.slice(9);
+  return lower;
+}
+
+/** Names as `rewriteSetCookie` and `stripCookies` compare them (see baseName). */
 export function cookieNameSet(names: readonly string[]): ReadonlySet<string> {
-  return new Set(names.map((n) => n.trim().toLowerCase()));
+  return new Set(names.map(baseName));
 }
 
 /**
  * Removes the named cookies from a Cookie request header; returns undefined when nothing is
- * left. Names are compared case-insensitively, like `rewriteSetCookie`.
+ * left. Names are compared as in `rewriteSetCookie`.
  */
 export function stripCookies(header: string, names: ReadonlySet<string>): string | undefined {
   const kept: string[] = [];
@@ -73,8 +88,8 @@ export function stripCookies(header: string, names: ReadonlySet<string>): string
     const item = part.trim();
     if (!item) continue;
     const eq = item.indexOf('=');
-    const name = (eq === -1 ? '' : item.slice(0, eq)).trim().toLowerCase();
-    if (!names.has(name)) kept.push(item);
+    const name = eq === -1 ? '' : item.slice(0, eq);
+    if (!names.has(baseName(name))) kept.push(item);
   }
   return kept.length ? kept.join('; ') : undefined;
 }

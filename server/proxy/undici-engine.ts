@@ -1,19 +1,48 @@
-import { EventEmitter } from 'node:events';
 import type {
   IncomingHttpHeaders,
   IncomingMessage,
   OutgoingHttpHeaders,
   ServerResponse,
 } from 'node:http';
-import * as httpProxy3 from 'http-proxy-3';
 import { type Dispatcher, Pool } from 'undici';
-import type { ProxyEngine, UpstreamRequest, UpstreamResponse } from './engine-types';
+import type { ForwardOptions, ProxyEngine, Upstream } from './engine';
+import { tunnel } from './upgrade';
 
 // Idle connections to an app are closed before the app's own keep-alive timeout (Node's default
 // is 5 s) can close them under a request that is just being sent.
 const KEEP_ALIVE_MS = 4000;
 // A pool whose app has not been asked anything for this long is closed (apps come and go).
 const POOL_IDLE_MS = 60_000;
+// A bodiless GET or HEAD that met a kept-alive connection the app had just closed is sent again,
+// up to this many times in all (each failure removes one stale connection from the pool).
+const MAX_TRIES = 3;
+// An app that closes idle connections at once, without saying so, would cost a failed write and
+// a retry on nearly every request: after this many such failures within the window, requests to
+// it go out with `Connection: close` for a while. (One failure is the ordinary race with an
+// app's keep-alive timeout, and changes nothing.)
+const STALE_FAILURES = 3;
+const STALE_WINDOW_MS = 10_000;
+const CLOSING_APP_MS = 60_000;
+// How a stale connection shows: closed (undici's own code), or reset under the request's bytes.
+const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** One app's connections, and until when it is treated as closing them after every answer. */
+interface PoolEntry {
+  pool: Pool;
+  used: number;
+  staleFailures: number;
+  staleSince: number;
+  closingUntil: number;
+}
+
+/** Counts a kept-alive connection found closed by the app; may switch the app to closing. */
+function countStale(entry: PoolEntry, now: number): void {
+  if (now - entry.staleSince > STALE_WINDOW_MS) {
+    entry.staleSince = now;
+    entry.staleFailures = 0;
+  }
+  if (++entry.staleFailures >= STALE_FAILURES) entry.closingUntil = now + CLOSING_APP_MS;
+}
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus Expect: Node's
 // server already answered `100-continue`, and the app must not wait for the body a second time.
@@ -30,7 +59,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** The upstream side of one exchange, as the hub's proxy sees it: something it can cancel. */
-class UpstreamCall implements UpstreamRequest {
+class UpstreamCall implements Upstream {
   private controller: Dispatcher.DispatchController | null = null;
   private reason: Error | null = null;
 
@@ -84,58 +113,68 @@ function asErrno(err: Error & { code?: string }): NodeJS.ErrnoException {
 }
 
 /**
- * The http-proxy API with HTTP exchanges on undici and WebSocket upgrades on http-proxy-3.
+ * The proxy's one engine: HTTP exchanges on undici's pooled HTTP/1.1 client, upgrades relayed
+ * on node:http (upgrade.ts).
  *
- * undici's pooled HTTP/1.1 client (llhttp, no ClientRequest/IncomingMessage objects per
- * exchange) costs about half the CPU per small request of http.request, which both http-proxy
- * packages use; see engine.ts for the measurements. Upgrades stay on http-proxy-3: a handshake
- * happens once per connection, and after it the tunnel is a socket pair either way.
+ * Chosen by measurement (`bench/proxy.ts --engines`, 2026-11-22: 2-core shared box, Node 20,
+ * C echo backend, 8 keep-alive connections, two interleaved rounds; soak = 2,000 WebSockets
+ * hung up without a close frame + 200 clients leaving a 1 GiB download, counted 5 s later;
+ * "raw" = the engine alone, "hub" = inside createUserProxy with the real session check):
  *
- * Like http-proxy it emits `proxyReq` (before the request is sent; the object can be
- * destroyed), `proxyRes` (before the head is written; its headers may be rewritten) and, from
- * http-proxy-3, `proxyReqWs` and `error`. Bodies stream both ways with backpressure.
+ *   proxy                small req/s    CPU µs/req   open fds before → after soak
+ *   raw undici           24.5k, 27.2k     38, 36     36 → 22,  37 → 22
+ *   raw http-proxy-3     12.0k, 13.6k     85, 75     31 → 22,  31 → 22
+ *   raw http-proxy       16.9k, 12.9k     59, 79     31 → 222, 31 → 222  (leaks ~190 sockets)
+ *   hub on undici        15.8k, 17.1k     69, 64     35 → 25,  34 → 25
+ *   hub on http-proxy-3   8.0k,  7.9k    138, 139    34 → 25,  34 → 25
+ *   hub on http-proxy     8.2k,  9.6k    132, 115    34 → 25,  34 → 25
+ *
+ * Both http-proxy packages forward with http.request, whose ClientRequest/IncomingMessage pair
+ * per exchange costs more than the whole rest of the hub's work; undici (llhttp, no such
+ * objects per exchange) does the same exchange for about half the CPU. http-proxy 1.18 also
+ * leaks the upstream socket of every client that leaves mid-response and is unmaintained. The
+ * two packages remain in bench/ as references; the hub ships this engine only.
  */
-export class UndiciEngine extends EventEmitter implements ProxyEngine {
-  private readonly pools = new Map<string, { pool: Pool; used: number }>();
-  private readonly upgrades = httpProxy3.createProxyServer({
-    xfwd: false,
-    changeOrigin: false,
-    prependPath: false,
-    ws: true,
-  });
+export function createEngine(): ProxyEngine {
+  const http = new UndiciForwarder();
+  return {
+    forward: (req, res, target, opts) => http.forward(req, res, target, opts),
+    tunnel,
+    close: () => http.close(),
+  };
+}
+
+/**
+ * HTTP forwarding on one undici Pool per app origin. Bodies stream both ways with backpressure;
+ * a GET or HEAD that met a kept-alive connection the app had just closed is sent once more.
+ */
+class UndiciForwarder {
+  private readonly pools = new Map<string, PoolEntry>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor() {
-    super();
     this.sweeper = setInterval(() => this.closeIdlePools(), POOL_IDLE_MS);
     this.sweeper.unref();
-    this.upgrades.on('proxyReqWs', (...args: unknown[]) => this.emit('proxyReqWs', ...args));
-    this.upgrades.on('error', (...args: unknown[]) => this.emit('error', ...args));
   }
 
-  web(
-    req: IncomingMessage,
-    res: ServerResponse,
-    options: { target: URL },
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
-  ): void {
+  forward(req: IncomingMessage, res: ServerResponse, target: URL, opts: ForwardOptions): Upstream {
     const call = new UpstreamCall();
     // A client that leaves mid-answer frees the app's connection (else a paused download would
-    // hold it for good); the engine does this itself so that it leaks nothing on its own.
+    // hold it for good).
     res.once('close', () => {
       if (!res.writableFinished) call.destroy();
     });
-    this.emit('proxyReq', call, req, res);
-    this.dispatch(req, res, options.target, call, callback, true);
+    this.dispatch(req, res, this.poolFor(target), call, opts, 1);
+    return call;
   }
 
   private dispatch(
     req: IncomingMessage,
     res: ServerResponse,
-    target: URL,
+    entry: PoolEntry,
     call: UpstreamCall,
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
-    mayRetry: boolean,
+    opts: ForwardOptions,
+    tries: number,
   ): void {
     const body = hasBody(req) ? req : null;
     let status = 0;
@@ -145,11 +184,10 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
         // 1xx interim answers (Early Hints) are not relayed; the final answer follows.
         if (statusCode < 200) return;
         status = statusCode;
-        const response: UpstreamResponse = { statusCode, headers };
-        this.emit('proxyRes', response, req, res);
+        opts.onResponse({ statusCode, headers });
         const out: OutgoingHttpHeaders = {};
-        for (const key in response.headers) {
-          if (!HOP_BY_HOP.has(key)) out[key] = response.headers[key];
+        for (const key in headers) {
+          if (!HOP_BY_HOP.has(key)) out[key] = headers[key];
         }
         res.writeHead(statusCode, statusMessage || undefined, out);
         res.on('drain', () => controller.resume());
@@ -172,59 +210,39 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
           return;
         }
         // A kept-alive connection the app closed just as the request went out on it: nothing
-        // was answered, so a bodiless GET or HEAD is sent once more (the pool drops that socket).
+        // was answered, so a bodiless GET or HEAD is sent again (the pool drops that socket).
         if (
-          mayRetry &&
+          tries < MAX_TRIES &&
           status === 0 &&
           !body &&
           (req.method === 'GET' || req.method === 'HEAD') &&
-          err.code === 'UND_ERR_SOCKET' &&
+          STALE_CODES.has(err.code ?? '') &&
           !call.cancelled &&
           !res.destroyed
         ) {
-          this.dispatch(req, res, target, call, callback, false);
+          countStale(entry, Date.now());
+          this.dispatch(req, res, entry, call, opts, tries + 1);
           return;
         }
-        this.fail(asErrno(err), req, res, callback);
+        fail(opts, asErrno(err), res);
       },
     };
     try {
-      this.poolFor(target).dispatch(
+      entry.pool.dispatch(
         {
           path: req.url ?? '/',
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
           headers: upstreamHeaders(req.headers),
           body,
+          reset: entry.closingUntil > entry.used ? true : undefined,
         },
         handler,
       );
     } catch (err) {
       // undici refuses a request it cannot send (an invalid header value) before dispatching.
-      this.fail(err as NodeJS.ErrnoException, req, res, callback);
+      fail(opts, err as NodeJS.ErrnoException, res);
     }
   }
-
-  /**
-   * Hands an error to the caller's callback. It runs inside undici's socket handlers, where a
-   * throw would be uncaught and end the hub: a failing callback costs this one response only.
-   */
-  private fail(
-    err: NodeJS.ErrnoException,
-    req: IncomingMessage,
-    res: ServerResponse,
-    callback: (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse) => void,
-  ): void {
-    try {
-      callback(err, req, res);
-    } catch (thrown) {
-      res.destroy();
-      this.emit('error', thrown, req, res);
-    }
-  }
-
-  readonly ws: ProxyEngine['ws'] = (req, socket, head, options, callback) => {
-    this.upgrades.ws(req, socket, head, options, callback as never);
-  };
 
   /** Closes every pool and stops the idle sweep. */
   close(): void {
@@ -233,7 +251,7 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
     this.pools.clear();
   }
 
-  private poolFor(target: URL): Pool {
+  private poolFor(target: URL): PoolEntry {
     const origin = target.origin;
     let entry = this.pools.get(origin);
     if (!entry) {
@@ -245,13 +263,20 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
           // body may pause for as long as it likes.
           headersTimeout: 0,
           bodyTimeout: 0,
+          // No TCP keep-alive probes (idle connections live 4 s; a dead app is a Docker event):
+          // it saves setsockopt calls on every new connection, which an app that closes after
+          // every answer makes on every request.
+          connect: { keepAlive: false },
         }),
         used: 0,
+        staleFailures: 0,
+        staleSince: 0,
+        closingUntil: 0,
       };
       this.pools.set(origin, entry);
     }
     entry.used = Date.now();
-    return entry.pool;
+    return entry;
   }
 
   private closeIdlePools(): void {
@@ -262,5 +287,17 @@ export class UndiciEngine extends EventEmitter implements ProxyEngine {
         void entry.pool.close().catch(() => undefined);
       }
     }
+  }
+}
+
+/**
+ * Hands an error to the caller. It runs inside undici's socket handlers, where a throw would be
+ * uncaught and end the hub: a failing callback costs this one response only.
+ */
+function fail(opts: ForwardOptions, err: NodeJS.ErrnoException, res: ServerResponse): void {
+  try {
+    opts.onError(err);
+  } catch {
+    res.destroy();
   }
 }

@@ -30,8 +30,8 @@ interface Tunnel {
 const LINGER_MS = 2000;
 
 /**
- * The open WebSocket tunnels (client socket ⇄ app socket, piped by http-proxy). It adds what
- * the library does not do: closing either side frees the other (no half-dead upstream sockets),
+ * The open WebSocket tunnels (client socket ⇄ app socket, piped by the engine). It adds what
+ * a bare pipe does not do: closing either side frees the other (no half-dead upstream sockets),
  * activity reporting, and keepalive pings so that idle connections (a VNC session left open)
  * are not cut by NATs or proxies in front of the hub.
  *
@@ -73,9 +73,9 @@ export class WsTunnels {
       t.last = Date.now();
       this.hooks.activity(urlId, t.last);
     });
-    // Observing 'data' starts the upstream flowing; the library unshifts the upgrade's head
-    // (bytes that came with the 101, e.g. VNC's RFB greeting) right after this, and on a flowing
-    // stream that would hand them to this observer alone. Its pipe() resumes the socket.
+    // Observing 'data' starts the upstream flowing; bytes that came with the 101 (VNC's RFB
+    // greeting) and any unshifted later would then go to this observer alone. The engine's
+    // pipe(), right after add(), resumes the socket with both listeners in place.
     upstream.pause();
     let done = false;
     const finish = (): void => {

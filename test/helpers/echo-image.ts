@@ -82,17 +82,25 @@ export interface EchoContainer {
 }
 
 /**
+ * How the echo app treats connections: keep-alive (default), `close` after every answer with
+ * `Connection: close` (busybox httpd), or `http10` (HTTP/1.0 answers, closed after: Python's
+ * http.server, behind noVNC's websockify).
+ */
+export type EchoMode = 'keep-alive' | 'close' | 'http10';
+
+/**
  * Starts an echo container (labelled hub-test=1) on the default bridge, or on `network`, and
  * waits until it accepts connections.
  */
 export async function runEcho(
   docker = new Docker(),
-  opts: { network?: string } = {},
+  opts: { network?: string; mode?: EchoMode } = {},
 ): Promise<EchoContainer> {
   await ensureEchoImage(docker);
   const network = opts.network ?? 'bridge';
   const container = await docker.createContainer({
     Image: ECHO_IMAGE,
+    Cmd: opts.mode && opts.mode !== 'keep-alive' ? [String(ECHO_PORT), opts.mode] : [],
     Labels: { [TEST_LABEL]: '1' },
     HostConfig: { NetworkMode: network },
   });

@@ -7,7 +7,8 @@ import { newUrlId, type ProxyHarness, startProxyHarness } from './proxy-harness'
 // connection the moment a second request arrives on it, without answering: the race in which
 // the proxy reuses a connection the app is just closing (uvicorn and Node close idle ones
 // after 5 s, gunicorn's async workers after 2 s). `/die-mid-body` sends half its body and
-// dies; `/garbage` answers with bytes that are not HTTP.
+// dies; `/garbage` answers with bytes that are not HTTP; `/close-soon` answers as if keeping
+// the connection, then closes it a few milliseconds later, every time.
 let app: http.Server;
 let appUrl: string;
 const seen: string[] = [];
@@ -18,6 +19,10 @@ beforeAll(async () => {
     if (req.url?.endsWith('/die-mid-body')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });
       res.write('x'.repeat(50_000), () => req.socket.destroy());
+      return;
+    }
+    if (req.url?.endsWith('/close-soon')) {
+      res.end('ok\n', () => setTimeout(() => req.socket.destroy(), 3));
       return;
     }
     if (req.url?.endsWith('/garbage')) {
@@ -44,15 +49,15 @@ afterAll(async () => {
   await new Promise((resolve) => app.close(resolve));
 });
 
-describe.each(['undici', 'http-proxy-3', 'http-proxy'] as const)('on the %s engine', (engine) => {
+describe('against a misbehaving app', () => {
   let hub: ProxyHarness;
   const urlId = newUrlId();
   const prefix = `/user/alice/containers/${urlId}/`;
-  // Keep-alive also from the client: the http-proxy packages forward its Connection header.
+  // Keep-alive also from the client, so that a forwarded Connection header would show.
   const asAlice = { cookie: 'hub-session=alice', connection: 'keep-alive' };
 
   beforeAll(async () => {
-    hub = await startProxyHarness({ engine });
+    hub = await startProxyHarness();
     hub.routes.set({ urlId, user: 'alice', target: appUrl, containerId: 'c', mappingId: 'm' });
   });
 
@@ -97,5 +102,35 @@ describe.each(['undici', 'http-proxy-3', 'http-proxy'] as const)('on the %s engi
     expect([502, 503]).toContain(res.status);
     expect(JSON.parse(res.body)).toHaveProperty('error.message');
     expect((await raw(hub.url, `${prefix}a`, { headers: asAlice })).status).toBe(200);
+  });
+});
+
+describe('against an app that closes every connection right after answering', () => {
+  // A hub of its own: its pool learns that this app closes connections.
+  let hub: ProxyHarness;
+  const urlId = newUrlId();
+  const prefix = `/user/alice/containers/${urlId}/`;
+  const asAlice = { cookie: 'hub-session=alice' };
+
+  beforeAll(async () => {
+    hub = await startProxyHarness();
+    hub.routes.set({ urlId, user: 'alice', target: appUrl, containerId: 'c', mappingId: 'm' });
+  });
+
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('answers every request, though the app never says it closes', async () => {
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 25; i++) {
+          const res = await raw(hub.url, `${prefix}close-soon`, { headers: asAlice });
+          statuses.push(res.status);
+        }
+      }),
+    );
+    expect(statuses).toEqual(Array(200).fill(200));
   });
 });

@@ -27,10 +27,9 @@ afterAll(async () => {
   await echo?.stop();
 });
 
-// Every promise holds whichever forwarding implementation config `proxy.engine` picks.
-describe.each(['undici', 'http-proxy-3', 'http-proxy'] as const)('on the %s engine', (engine) => {
+describe('the user proxy', () => {
   beforeAll(async () => {
-    hub = await startProxyHarness({ wsPingSeconds: 1, timeoutSeconds: 1, engine });
+    hub = await startProxyHarness({ wsPingSeconds: 1, timeoutSeconds: 1 });
     const common = { containerId: echo.id, mappingId: 'grant-1' };
     hub.routes.set({ ...common, urlId: ALICE_ID, user: 'alice', target: echo.target });
     hub.routes.set({ ...common, urlId: BOB_ID, user: 'bob', target: echo.target });

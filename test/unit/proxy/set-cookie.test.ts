@@ -36,12 +36,25 @@ describe('rewriteSetCookie', () => {
     ).toEqual([`a=1; Path=${PREFIX}; Secure; SameSite=Lax; Max-Age=60`]);
   });
 
-  it.each(['hub-session=x', 'HUB-SESSION=x; Path=/', ' hub-session.sig =y', 'x', '=x', ' = x'])(
-    'never lets a container set a hub cookie or a nameless one: %s',
-    (value) => {
-      expect(rewrite(value)).toEqual([]);
-    },
-  );
+  it.each([
+    'hub-session=x',
+    'HUB-SESSION=x; Path=/',
+    ' hub-session.sig =y',
+    '__Host-hub-session=x; Path=/; Secure',
+    '__SECURE-Hub-Session.sig=x; Secure',
+    'x',
+    '=x',
+    ' = x',
+  ])('never lets a container set a hub cookie or a nameless one: %s', (value) => {
+    expect(rewrite(value)).toEqual([]);
+  });
+
+  it('takes a lone Set-Cookie given as a string, not as its characters', () => {
+    expect(rewriteSetCookie('a=1; Path=/; Domain=x.test', PREFIX, HUB)).toEqual([
+      `a=1; Path=${PREFIX}`,
+    ]);
+    expect(rewriteSetCookie('hub-session=evil', PREFIX, HUB)).toEqual([]);
+  });
 
   it('handles several cookies independently', () => {
     expect(rewrite('a=1', 'hub-session=evil', 'b=2; Path=/')).toEqual([
@@ -55,6 +68,7 @@ describe('stripCookies', () => {
   it('removes hub cookies and keeps the app cookies', () => {
     expect(stripCookies('a=1; hub-session=s; hub-session.sig=t; b=2', HUB)).toBe('a=1; b=2');
     expect(stripCookies('Hub-Session=s;b=2', HUB)).toBe('b=2');
+    expect(stripCookies('__Host-hub-session=s; a=1', HUB)).toBe('a=1');
   });
 
   it('returns undefined when nothing is left', () => {
