@@ -67,10 +67,11 @@ function withinPrefix(path: string, prefix: string): boolean {
  * hub's session cookie, whichever spelling the hub itself uses.
  */
 function baseName(name: string): string {
-  const lower = name.trim().toLowerCase();
-  if (lower.startsWith('__host-')) return lower.slice(7);
-  if (lower.startsWith('__secure-')) return lower.slice(9);
-  return lower;
+  // Every prefix, not just one: the hub's own names may carry one (`__Host-hub-session`).
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^(?:__host-|__secure-)+/, '');
 }
 
 /** Names as `rewriteSetCookie` and `stripCookies` compare them (see baseName). */
