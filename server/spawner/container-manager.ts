@@ -25,7 +25,7 @@ import {
   type Managed,
   type StartResult,
 } from './container-view';
-import { containerName, isUrlId, newUrlId } from './names';
+import { isUrlId, newUrlId } from './names';
 import {
   ProgressHub,
   progressKey,
@@ -89,6 +89,8 @@ export class ContainerManager {
   private timers: NodeJS.Timeout[] = [];
   private engineUp = false;
   private resyncing: Promise<void> | null = null;
+  private foreign: ContainerInfo[] = [];
+  private foreignKey = '';
 
   constructor(private readonly deps: ManagerDeps) {
     this.settings = deps.config.spawner;
@@ -227,7 +229,6 @@ export class ContainerManager {
       user: grant.user,
       mappingId: grant.mappingId,
       image: grant.image,
-      name: containerName(this.deps.config.realm, grant.user, grant.mappingId),
       env: containerEnv(grant, urlId, image, configurables),
       mounts: resolveMounts(
         {
@@ -583,15 +584,18 @@ export class ContainerManager {
     // when the account was disabled from the CLI, which cannot reach this process.
     const live = (await this.deps.grants.all()).filter((g) => !g.userDisabled);
     const grants = new Map(live.map((g) => [g.mappingId, g.user]));
-    const known = new Map([...before].map(([id, b]) => [id, { urlId: id, status: b.status }]));
-    const targets = new Map([...before].map(([id, b]) => [id, b.rec.target]));
-    const actions = planReconcile(containers, (id) => grants.get(id), known, targets);
+    const known = new Map(
+      [...before].map(([id, b]) => [id, { urlId: id, status: b.status, target: b.rec.target }]),
+    );
+    const actions = planReconcile(containers, (id) => grants.get(id), known);
+    this.noteForeign(actions);
     const unchanged = (urlId: string) => {
       const now = this.records.get(urlId);
       const then = before.get(urlId);
       return now === then?.rec && (!now || now.status === then?.status);
     };
     for (const action of actions) {
+      if (action.kind === 'report') continue;
       const urlId = action.kind === 'forget' ? action.urlId : action.container.urlId;
       if (urlId && (!unchanged(urlId) || this.stopping.has(urlId))) continue;
       try {
@@ -603,8 +607,34 @@ export class ContainerManager {
         );
       }
     }
-    if (actions.length)
-      this.deps.log.info({ actions: actions.map((a) => a.kind) }, 'reconciled with the engine');
+    const steps = actions.filter((a) => a.kind !== 'report');
+    if (steps.length)
+      this.deps.log.info({ actions: steps.map((a) => a.kind) }, 'reconciled with the engine');
+  }
+
+  /**
+   * Containers of the realm this installation did not create, as of the last reconcile: left
+   * alone, counted in /metrics (`hub_containers_not_ours`) and logged whenever the set changes.
+   */
+  get notOurs(): readonly ContainerInfo[] {
+    return this.foreign;
+  }
+
+  private noteForeign(actions: ReconcileAction[]): void {
+    const foreign = actions.flatMap((a) => (a.kind === 'report' ? [a.container] : []));
+    const key = foreign
+      .map((c) => c.id)
+      .sort()
+      .join();
+    if (key !== this.foreignKey && foreign.length)
+      this.deps.log.warn(
+        {
+          containers: foreign.map((c) => ({ id: c.id.slice(0, 12), name: c.name, owner: c.owner })),
+        },
+        `${foreign.length} container(s) of realm "${this.deps.config.realm}" were not created by this hub installation and are left alone; another hub shares this realm and engine (give each hub its own realm), or an older hub version made them (remove them with docker rm once unneeded)`,
+      );
+    this.foreign = foreign;
+    this.foreignKey = key;
   }
 
   private async apply(action: ReconcileAction): Promise<void> {

@@ -1,4 +1,4 @@
-import { Histogram } from 'prom-client';
+import { Gauge, Histogram } from 'prom-client';
 import { catalogForLookup } from '../catalog/service';
 import { ServiceUnavailable } from '../errors';
 import type { Hub } from '../hub';
@@ -7,6 +7,7 @@ import { routesOf } from '../proxy/route-store';
 import { catalogImages } from './app-images';
 import { ContainerManager, type ContainerView } from './container-manager';
 import { DbGrantSource } from './grant-source';
+import { loadInstallIdentity } from './install-id';
 import { createSpawner } from './registry';
 
 /**
@@ -43,9 +44,14 @@ export function createContainerManager(hub: Hub): ContainerManager {
     buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
     registers: [hub.registry],
   });
-  return new ContainerManager({
+  const manager = new ContainerManager({
     config: hub.config,
-    spawner: createSpawner({ config: hub.config, docker: hub.docker, log }),
+    spawner: createSpawner({
+      config: hub.config,
+      docker: hub.docker,
+      log,
+      install: loadInstallIdentity(hub.config.data_dir),
+    }),
     routes: routesOf(hub),
     grants: new DbGrantSource(hub.db),
     // Resolved per call, so the manager always talks to the catalogue the hub runs now.
@@ -57,4 +63,17 @@ export function createContainerManager(hub: Hub): ContainerManager {
     log,
     startObserved: (outcome, seconds) => startSeconds.observe({ outcome }, seconds),
   });
+  new Gauge({
+    name: 'hub_containers_not_ours',
+    help: 'Containers of this realm another hub installation (other) or an older hub version (legacy) created: never touched, counted at each reconcile.',
+    labelNames: ['owner'],
+    registers: [hub.registry],
+    collect() {
+      this.reset();
+      this.set({ owner: 'other' }, 0);
+      this.set({ owner: 'legacy' }, 0);
+      for (const c of manager.notOurs) this.inc({ owner: c.owner });
+    },
+  });
+  return manager;
 }

@@ -317,7 +317,14 @@ describe('ContainerManager', () => {
   });
 
   it('reconciles: adopts running containers of existing grants, removes orphans and exited ones', async () => {
-    const base = { name: 'n', image: 'app:1', startedAt: new Date(), exitCode: null, env: {} };
+    const base = {
+      name: 'n',
+      image: 'app:1',
+      startedAt: new Date(),
+      exitCode: null,
+      env: {},
+      owner: 'self' as const,
+    };
     spawner.containers.set('a'.repeat(32), {
       ...base,
       id: 'c1',
@@ -354,6 +361,45 @@ describe('ContainerManager', () => {
       'container.remove',
       'container.remove',
     ]);
+  });
+
+  it("leaves other installations' containers of the realm alone and reports them", async () => {
+    const base = {
+      name: 'n',
+      image: 'app:1',
+      startedAt: new Date(),
+      exitCode: null,
+      env: {},
+      user: 'alice',
+      mappingId: 'm1',
+    };
+    // Same user and grant id as one of ours: only the install label tells them apart.
+    spawner.containers.set('d'.repeat(32), {
+      ...base,
+      id: 'c4',
+      urlId: 'd'.repeat(32),
+      state: 'running',
+      target: app.target,
+      owner: 'other',
+    });
+    spawner.containers.set('e'.repeat(32), {
+      ...base,
+      id: 'c5',
+      urlId: 'e'.repeat(32),
+      mappingId: 'deleted',
+      state: 'exited',
+      target: null,
+      owner: 'legacy',
+    });
+    await manager.boot();
+    expect(spawner.stops).toEqual([]);
+    expect(routes.list()).toEqual([]);
+    expect(manager.listAll()).toEqual([]);
+    expect(manager.notOurs.map((c) => [c.id, c.owner]).sort()).toEqual([
+      ['c4', 'other'],
+      ['c5', 'legacy'],
+    ]);
+    expect(audits).toEqual([]);
   });
 
   it('does not forget a start that finishes while the engine is being listed', async () => {
