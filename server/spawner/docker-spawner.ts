@@ -26,6 +26,9 @@ import type {
 /** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */
 export const PORT_LABEL = `${LABEL_PREFIX}web_port`;
 
+/** Creates tried after a name conflict; each removes the holder first (if still ours). */
+const NAME_RETRIES = 3;
+
 /** Bridge option that stops containers on the hub network from reaching each other. */
 const NO_ICC = 'com.docker.network.bridge.enable_icc';
 
@@ -157,25 +160,30 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  /** One retry for the two recoverable create failures: name taken by a leftover, network deleted. */
+  /**
+   * Retries the two recoverable create failures: the name taken by a leftover (removed first;
+   * tried again while it is still on its way out), the network deleted (made again).
+   */
   private async retryCreate(
     err: unknown,
     opts: Parameters<DockerClient['createContainer']>[0],
     left: () => number,
   ): Promise<string> {
-    const status = statusOf(err);
-    if (status === 409) {
-      await this.removeByName(opts.name ?? '');
-    } else if (status === 404 && /network/i.test(dockerMessage(err))) {
-      this.networkReady = false;
-      await this.ensureNetwork();
-    } else {
-      throw this.explain(err);
-    }
-    try {
-      return await this.client.createContainer(opts, left());
-    } catch (again) {
-      throw this.explain(again);
+    for (let attempt = 1; ; attempt++) {
+      const status = statusOf(err);
+      if (status === 409 && attempt <= NAME_RETRIES) {
+        await this.removeByName(opts.name ?? '');
+      } else if (status === 404 && /network/i.test(dockerMessage(err)) && attempt === 1) {
+        this.networkReady = false;
+        await this.ensureNetwork();
+      } else {
+        throw this.explain(err);
+      }
+      try {
+        return await this.client.createContainer(opts, left());
+      } catch (again) {
+        err = again;
+      }
     }
   }
 

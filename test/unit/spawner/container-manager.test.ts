@@ -283,7 +283,7 @@ describe('ContainerManager', () => {
     spawner.listener?.onEvent({
       kind: 'removed',
       urlId: container.url_id,
-      containerId: 'x',
+      containerId: spawner.containers.get(container.url_id)!.id,
       exitCode: null,
     });
     expect(routes.get(container.url_id)).toBeUndefined();
