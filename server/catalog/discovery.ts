@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { withDeadline } from '../docker/deadline';
 import type { Logger } from '../log';
 
 /**
@@ -17,6 +18,14 @@ export interface ImageRecord {
   labels: Record<string, string>;
 }
 
+/**
+ * Deadline of one listing or inspection: a hung engine must not hang a start, which asks the
+ * catalogue about an image it has not seen (the same 30 s as spawner.docker_timeout_seconds'
+ * default; a listing of a thousand images takes well under a second).
+ */
+export const DISCOVERY_TIMEOUT_MS = 30_000;
+const HINT = 'the Docker engine is hung or overloaded';
+
 /** The subset of dockerode the catalogue uses; `Dockerode` itself satisfies it. */
 export type ImageEngine = Pick<Dockerode, 'listImages' | 'getImage' | 'getEvents'>;
 
@@ -28,8 +37,13 @@ function real(refs: string[] | null | undefined): string[] {
  * All local images, in one call. Docker's label filter matches exact keys only, not a prefix,
  * so the namespace is matched by the caller; one listing of a thousand images is cheap.
  */
-export async function listImages(docker: ImageEngine): Promise<ImageRecord[]> {
-  const images = await docker.listImages({ all: false });
+export async function listImages(
+  docker: ImageEngine,
+  timeoutMs = DISCOVERY_TIMEOUT_MS,
+): Promise<ImageRecord[]> {
+  const images = await withDeadline('list images', timeoutMs, HINT, (abortSignal) =>
+    docker.listImages({ all: false, abortSignal }),
+  );
   return images.map((i) => ({
     id: i.Id,
     repoTags: real(i.RepoTags),
@@ -39,9 +53,15 @@ export async function listImages(docker: ImageEngine): Promise<ImageRecord[]> {
 }
 
 /** One image by reference or id; null when the engine does not have it. */
-export async function inspectImage(docker: ImageEngine, ref: string): Promise<ImageRecord | null> {
+export async function inspectImage(
+  docker: ImageEngine,
+  ref: string,
+  timeoutMs = DISCOVERY_TIMEOUT_MS,
+): Promise<ImageRecord | null> {
   try {
-    const info = await docker.getImage(ref).inspect();
+    const info = await withDeadline('inspect image', timeoutMs, HINT, () =>
+      docker.getImage(ref).inspect(),
+    );
     return {
       id: info.Id,
       repoTags: real(info.RepoTags),
