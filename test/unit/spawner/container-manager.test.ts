@@ -277,6 +277,23 @@ describe('ContainerManager', () => {
     expect(manager.listOwn(ALICE).map((c) => c.url_id)).toEqual([again.container.url_id]);
   });
 
+  it('replaces a running container that died before the engine said so, instead of failing', async () => {
+    await manager.boot();
+    const doomed = await fakeApp(200);
+    spawner.target = doomed.target;
+    const { container } = await manager.start(ALICE, 'm1', undefined);
+    // The app exits; its death event has not arrived when its owner starts it again.
+    await doomed.close();
+    Object.assign(spawner.containers.get(container.url_id)!, { state: 'exited', target: null });
+    spawner.target = app.target;
+    const again = await manager.start(ALICE, 'm1', undefined);
+    expect(again.created).toBe(true);
+    expect(again.container.url_id).not.toBe(container.url_id);
+    expect(spawner.stops).toContain(container.url_id);
+    expect(routes.get(container.url_id)).toBeUndefined();
+    expect(routes.get(again.container.url_id)?.status).toBe('running');
+  });
+
   it('forgets a container the engine removed', async () => {
     await manager.boot();
     const { container } = await manager.start(ALICE, 'm1', undefined);
