@@ -419,6 +419,36 @@ describe('ContainerManager', () => {
     expect(audits).toEqual([]);
   });
 
+  it('leaves a grant alone in a re-sync while its start is under way, and settles it after', async () => {
+    // An exited leftover of alice's grant: a re-sync removes it, but not in the middle of a
+    // start of that grant (on Docker the two would fight over the container name).
+    const leftover = 'f'.repeat(32);
+    spawner.containers.set(leftover, {
+      id: 'c9',
+      name: 'n',
+      urlId: leftover,
+      user: 'alice',
+      mappingId: 'm1',
+      image: 'app:1',
+      state: 'exited',
+      target: null,
+      startedAt: new Date(),
+      exitCode: 0,
+      env: {},
+      owner: 'self',
+    });
+    let open!: () => void;
+    spawner.gate = new Promise((r) => (open = r));
+    const started = manager.start(ALICE, 'm1', undefined);
+    await new Promise((r) => setTimeout(r, 10));
+    await manager.reconcile();
+    expect(spawner.stops).toEqual([]);
+    open();
+    await started;
+    await manager.reconcile();
+    expect(spawner.stops).toEqual([leftover]);
+  });
+
   it('does not forget a start that finishes while the engine is being listed', async () => {
     await manager.boot();
     let answer!: () => void;
