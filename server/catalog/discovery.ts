@@ -1,4 +1,6 @@
 import type Dockerode from 'dockerode';
+import { withDeadline } from '../docker/deadline';
+import { EventStream } from '../docker/event-stream';
 import type { Logger } from '../log';
 
 /**
@@ -17,6 +19,14 @@ export interface ImageRecord {
   labels: Record<string, string>;
 }
 
+/**
+ * Deadline of one listing or inspection: a hung engine must not hang a start, which asks the
+ * catalogue about an image it has not seen (the same 30 s as spawner.docker_timeout_seconds'
+ * default; a listing of a thousand images takes well under a second).
+ */
+export const DISCOVERY_TIMEOUT_MS = 30_000;
+const HINT = 'the Docker engine is hung or overloaded';
+
 /** The subset of dockerode the catalogue uses; `Dockerode` itself satisfies it. */
 export type ImageEngine = Pick<Dockerode, 'listImages' | 'getImage' | 'getEvents'>;
 
@@ -28,8 +38,13 @@ function real(refs: string[] | null | undefined): string[] {
  * All local images, in one call. Docker's label filter matches exact keys only, not a prefix,
  * so the namespace is matched by the caller; one listing of a thousand images is cheap.
  */
-export async function listImages(docker: ImageEngine): Promise<ImageRecord[]> {
-  const images = await docker.listImages({ all: false });
+export async function listImages(
+  docker: ImageEngine,
+  timeoutMs = DISCOVERY_TIMEOUT_MS,
+): Promise<ImageRecord[]> {
+  const images = await withDeadline('list images', timeoutMs, HINT, (abortSignal) =>
+    docker.listImages({ all: false, abortSignal }),
+  );
   return images.map((i) => ({
     id: i.Id,
     repoTags: real(i.RepoTags),
@@ -39,9 +54,15 @@ export async function listImages(docker: ImageEngine): Promise<ImageRecord[]> {
 }
 
 /** One image by reference or id; null when the engine does not have it. */
-export async function inspectImage(docker: ImageEngine, ref: string): Promise<ImageRecord | null> {
+export async function inspectImage(
+  docker: ImageEngine,
+  ref: string,
+  timeoutMs = DISCOVERY_TIMEOUT_MS,
+): Promise<ImageRecord | null> {
   try {
-    const info = await docker.getImage(ref).inspect();
+    const info = await withDeadline('inspect image', timeoutMs, HINT, () =>
+      docker.getImage(ref).inspect(),
+    );
     return {
       id: info.Id,
       repoTags: real(info.RepoTags),
@@ -71,100 +92,44 @@ export interface ImageEventsOptions {
 
 /**
  * Follows Docker's image events and reconnects, with exponential backoff, whenever the stream
- * ends or the engine is unreachable: a Docker restart must not need a hub restart.
+ * ends or the engine is unreachable (the shared EventStream): a Docker restart must not need a
+ * hub restart.
  */
 export class ImageEvents {
-  private stream: NodeJS.ReadableStream | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = true;
-  private backoffMs: number;
-  private readonly initialBackoffMs: number;
-  private readonly maxBackoffMs: number;
+  private readonly stream: EventStream;
 
-  constructor(private readonly opts: ImageEventsOptions) {
-    this.initialBackoffMs = opts.initialBackoffMs ?? 500;
-    this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
-    this.backoffMs = this.initialBackoffMs;
+  constructor(opts: ImageEventsOptions) {
+    this.stream = new EventStream({
+      name: 'image events',
+      open: (abortSignal) =>
+        opts.docker.getEvents({
+          filters: { type: ['image'], event: IMAGE_EVENTS },
+          abortSignal,
+        }),
+      onEvent: (raw) => {
+        const event = raw as { Action?: string; status?: string };
+        const action = event.Action ?? event.status ?? '';
+        if (IMAGE_EVENTS.includes(action)) opts.onEvent(action);
+      },
+      onConnection: (up) => {
+        if (up) opts.onConnect();
+      },
+      log: opts.log,
+      initialBackoffMs: opts.initialBackoffMs,
+      maxBackoffMs: opts.maxBackoffMs,
+    });
   }
 
   /** True while a stream is open. */
   get connected(): boolean {
-    return this.stream !== null;
+    return this.stream.connected;
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    void this.connect();
+    this.stream.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const s = this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
-    this.stream = null;
-    s?.destroy?.();
-  }
-
-  private async connect(): Promise<void> {
-    this.timer = null;
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.opts.docker.getEvents({
-        filters: { type: ['image'], event: IMAGE_EVENTS },
-      });
-    } catch (err) {
-      this.retry(err);
-      return;
-    }
-    if (this.stopped) {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      return;
-    }
-    this.stream = stream;
-    this.backoffMs = this.initialBackoffMs;
-    this.opts.log.info('following Docker image events');
-    let pending = '';
-    stream.on('data', (chunk: Buffer | string) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) this.handleLine(line);
-    });
-    let closed = false;
-    const onClose = (err?: unknown) => {
-      if (closed || this.stream !== stream) return;
-      closed = true;
-      this.stream = null;
-      this.retry(err ?? new Error('the event stream ended'));
-    };
-    stream.on('error', onClose);
-    stream.on('end', () => onClose());
-    stream.on('close', () => onClose());
-    this.opts.onConnect();
-  }
-
-  private handleLine(line: string): void {
-    if (!line.trim()) return;
-    try {
-      const event = JSON.parse(line) as { Action?: string; status?: string };
-      const action = event.Action ?? event.status ?? '';
-      if (IMAGE_EVENTS.includes(action)) this.opts.onEvent(action);
-    } catch {
-      this.opts.log.warn({ line: line.slice(0, 200) }, 'unreadable Docker event ignored');
-    }
-  }
-
-  private retry(err: unknown): void {
-    if (this.stopped) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
-    this.opts.log.warn(
-      { err: (err as Error)?.message, retry_ms: delay },
-      'Docker image events unavailable; reconnecting',
-    );
-    this.timer = setTimeout(() => void this.connect(), delay);
-    this.timer.unref();
+    this.stream.stop();
   }
 }

@@ -10,6 +10,7 @@ import type { Core } from '../core';
 import type { GrantsRemovedHook } from '../hooks';
 import type { Hub } from '../hub';
 import { clip } from '../log';
+import { findGrants, type GrantFilter } from './grant-repository';
 import { catalogForLookup } from './service';
 import { isValidImageRef, normalizeImageRef } from './image-ref';
 import { policyFromRow, policySchema, samePolicy, type Policy, type PolicyInput } from './policy';
@@ -321,46 +322,17 @@ export async function revokeGrant(
   return grants;
 }
 
-/** Narrows `listGrants`; all given fields must match. */
-export interface GrantFilter {
-  user?: string;
-  user_id?: number;
-  image?: string;
-  application_id?: number;
-  mapping_id?: string;
-}
+export type { GrantFilter } from './grant-repository';
 
-/** Grants with user, image and policy in one joined query, by image then user. */
+/** Grants as the admin API and CLI show them, by image then user (see findGrants). */
 export async function listGrants(hub: Core, filter: GrantFilter = {}): Promise<GrantView[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    where.push(sql);
-    params.push(value);
-  };
-  if (filter.user !== undefined) add('u.name = ?', filter.user);
-  if (filter.user_id !== undefined) add('u.id = ?', filter.user_id);
-  if (filter.image !== undefined) add('app.image = ?', normalizeImageRef(filter.image));
-  if (filter.application_id !== undefined) add('app.id = ?', filter.application_id);
-  if (filter.mapping_id !== undefined) add('acc.id = ?', filter.mapping_id);
-  const rows: Array<Record<string, unknown>> = await hub.db.query(
-    `SELECT acc.id AS mapping_id, acc.created_at AS granted_at, u.name AS user_name,
-            app.id AS application_id, app.image, p.*
-       FROM accounting acc
-       JOIN users u ON u.id = acc.user_id
-       JOIN applications app ON app.id = acc.application_id
-       JOIN policies p ON p.id = acc.policy_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY app.image, u.name, acc.created_at`,
-    params,
-  );
-  return rows.map((r) => ({
-    mapping_id: String(r.mapping_id),
-    user: String(r.user_name),
-    image: String(r.image),
-    application_id: Number(r.application_id),
-    policy: policyFromRow(r),
-    created_at: sqlDate(r.granted_at),
+  return (await findGrants(hub.db, filter)).map((g) => ({
+    mapping_id: g.mappingId,
+    user: g.user,
+    image: g.image,
+    application_id: g.applicationId,
+    policy: g.policy,
+    created_at: sqlDate(g.grantedAt),
   }));
 }
 

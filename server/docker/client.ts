@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { withDeadline } from './deadline';
 
 /**
  * The engine the hub drives: DOCKER_HOST when set (tcp://, unix://, ssh://), else the socket
@@ -16,18 +17,15 @@ export interface DockerHealth {
 
 /** Pings the engine with a short timeout: a stuck engine must not stall /health. */
 export async function dockerHealth(docker: Docker, timeoutMs = 2000): Promise<DockerHealth> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const version = await Promise.race([
-      docker.version(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    const version = await withDeadline(
+      'version',
+      timeoutMs,
+      'the Docker engine is hung or overloaded',
+      () => docker.version(),
+    );
     return { ok: true, version: version.Version };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }

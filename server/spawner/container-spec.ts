@@ -16,6 +16,8 @@ export type ConnectMode = 'container-ip' | 'host-port';
 
 export interface SpecSettings {
   realm: string;
+  /** Install label value (install-id.ts); omitted for containers made outside a hub (bench). */
+  installId?: string;
   network: string;
   connect: ConnectMode;
   /** Docker's init as PID 1 (config `spawner.init`). */
@@ -39,22 +41,24 @@ export function chooseWebPort(
   return configured;
 }
 
-/** The labels every hub container carries (shared/DESIGN.md "Labels"). */
+/** The labels every hub container carries (shared/DESIGN.md "Labels"), plus its installation. */
 export function containerLabels(
   realm: string,
   req: Pick<SpawnRequest, 'user' | 'mappingId' | 'urlId'>,
+  installId?: string,
 ): Record<string, string> {
   return {
     [LABELS.user]: req.user,
     [LABELS.mappingId]: req.mappingId,
     [LABELS.urlId]: req.urlId,
     [LABELS.realm]: realm,
+    ...(installId ? { [LABELS.install]: installId } : {}),
   };
 }
 
 /** Docker create options for one request: secure defaults first, then what the policy allows. */
 export function buildCreateOptions(
-  req: SpawnRequest,
+  req: SpawnRequest & { name: string },
   port: number,
   settings: SpecSettings,
 ): Dockerode.ContainerCreateOptions {
@@ -89,7 +93,7 @@ export function buildCreateOptions(
     name: req.name,
     Image: req.image,
     Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
-    Labels: containerLabels(settings.realm, req),
+    Labels: containerLabels(settings.realm, req, settings.installId),
     ExposedPorts: { [portKey]: {} },
     HostConfig: hostConfig,
   };

@@ -7,19 +7,15 @@ export interface Caller {
   name: string;
 }
 
-/** The live state of one container the hub manages (a runtime object, not a row). */
+/** What a view is made from (a ContainerRecord). */
 export interface Managed {
-  urlId: string;
-  user: string;
-  mappingId: string;
-  image: string;
-  uiName: string;
-  containerId: string | null;
-  target: string | null;
-  status: ContainerStatus;
-  startedAt: Date;
-  /** Aborts a start in flight (stop requested, container died). */
-  abort: AbortController;
+  readonly urlId: string;
+  readonly user: string;
+  readonly mappingId: string;
+  readonly image: string;
+  readonly uiName: string;
+  readonly status: ContainerStatus;
+  readonly startedAt: Date;
 }
 
 /** A container as its owner sees it (GET /api/v1/containers): declared on the wire. */

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { DockerTimeout, withDeadline } from '../docker/deadline';
 import { ServiceUnavailable } from '../errors';
 import type { Logger } from '../log';
 
@@ -61,6 +62,9 @@ function isConnectionError(err: unknown): boolean {
   );
 }
 
+/** How often a removal under way elsewhere is checked. */
+const REMOVAL_POLL_MS = 100;
+
 export type ContainerSummary = Dockerode.ContainerInfo;
 export type ContainerDetails = Dockerode.ContainerInspectInfo;
 export type ImageDetails = Dockerode.ImageInspectInfo;
@@ -80,27 +84,23 @@ export class DockerClient {
     fn: (signal: AbortSignal) => Promise<T>,
     timeoutMs = this.timeoutMs,
   ): Promise<T> {
-    const signal = AbortSignal.timeout(timeoutMs);
-    // Not every dockerode verb honours abortSignal (image and network inspect do not): the
-    // race makes the deadline hold for all of them.
-    let onAbort = () => {};
-    const deadline = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
     try {
-      return await Promise.race([fn(signal), deadline]);
+      return await withDeadline(
+        verb,
+        timeoutMs,
+        'raise spawner.docker_timeout_seconds if the engine is just slow',
+        fn,
+      );
     } catch (err) {
       if (isConnectionError(err)) {
         this.log.warn({ verb, id, err: dockerMessage(err) }, 'docker unreachable');
-        const detail = signal.aborted
-          ? `no answer to ${verb} within ${Math.round(timeoutMs / 1000)} s; raise spawner.docker_timeout_seconds if the engine is just slow`
-          : `${verb}: ${(err as DockerApiError).code ?? dockerMessage(err)}`;
+        const detail =
+          err instanceof DockerTimeout
+            ? err.message
+            : `${verb}: ${(err as DockerApiError).code ?? dockerMessage(err)}`;
         throw new DockerUnavailable(detail);
       }
       throw err;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -184,7 +184,11 @@ export class DockerClient {
     this.log.info({ id }, 'container stopped');
   }
 
-  /** Force-removes; already gone (404) or already being removed (409) is fine. */
+  /**
+   * Force-removes and resolves once the container is gone. Already gone (404) is fine; already
+   * being removed (409, by a concurrent call) is waited out: until the engine has removed it,
+   * it still holds its name, and a start that reuses the name would meet a conflict.
+   */
   async removeContainer(id: string): Promise<void> {
     this.log.debug({ id }, 'removing container');
     try {
@@ -194,9 +198,22 @@ export class DockerClient {
     } catch (err) {
       const status = statusOf(err);
       if (status !== 404 && status !== 409) throw err;
+      if (status === 409) await this.removed(id);
       this.log.debug({ id, status }, 'container already gone or being removed');
     }
     this.log.info({ id }, 'container removed');
+  }
+
+  /** Waits until the engine no longer has the container (at most one call deadline). */
+  private async removed(id: string): Promise<void> {
+    const end = Date.now() + this.timeoutMs;
+    while (await this.inspectContainer(id)) {
+      if (Date.now() > end)
+        throw new DockerUnavailable(
+          `container ${id.slice(0, 12)} still being removed after ${Math.round(this.timeoutMs / 1000)} s; raise spawner.docker_timeout_seconds if the engine is just slow`,
+        );
+      await new Promise((r) => setTimeout(r, REMOVAL_POLL_MS));
+    }
   }
 
   /** The last `tail` lines of stdout+stderr as text (the multiplexed stream decoded). */

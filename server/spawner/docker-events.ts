@@ -1,5 +1,6 @@
+import { EventStream } from '../docker/event-stream';
 import type { Logger } from '../log';
-import { dockerMessage, type DockerClient } from './docker-client';
+import type { DockerClient } from './docker-client';
 import { LABELS } from './names';
 import type { ContainerEvent, EventListener } from './spawner';
 
@@ -9,9 +10,6 @@ interface RawEvent {
   Action?: string;
   Actor?: { ID?: string; Attributes?: Record<string, string> };
 }
-
-const FIRST_RETRY_MS = 500;
-const MAX_RETRY_MS = 30_000;
 
 /**
  * Turns one Docker event into what the manager cares about. `kill` alone does not mean death
@@ -39,9 +37,9 @@ export function toContainerEvent(raw: RawEvent): ContainerEvent | null {
 }
 
 /**
- * Follows the engine's container events for one realm until stopped. When the stream breaks
- * (engine stopped, socket gone) it retries with exponential backoff up to 30 s and reports the
- * connection state, so the manager can re-sync with what it missed.
+ * Follows the engine's container events for one realm until stopped; reconnects with backoff
+ * (EventStream) and reports the connection state, so the manager can re-sync with what it
+ * missed.
  */
 export function followEvents(
   client: DockerClient,
@@ -49,66 +47,21 @@ export function followEvents(
   listener: EventListener,
   log: Logger,
 ): () => void {
-  let stopped = false;
-  let controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let retryMs = FIRST_RETRY_MS;
-
   const filters = {
     type: ['container'],
     label: [`${LABELS.realm}=${realm}`],
     event: ['die', 'stop', 'kill', 'oom', 'destroy'],
   };
-
-  const consume = (stream: NodeJS.ReadableStream) =>
-    new Promise<void>((resolve) => {
-      let pending = '';
-      stream.on('data', (chunk: Buffer | string) => {
-        pending += chunk.toString();
-        let nl: number;
-        while ((nl = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, nl).trim();
-          pending = pending.slice(nl + 1);
-          if (!line) continue;
-          try {
-            const e = toContainerEvent(JSON.parse(line) as RawEvent);
-            if (e) listener.onEvent(e);
-          } catch (err) {
-            log.warn({ err: String(err) }, 'unreadable docker event skipped');
-          }
-        }
-      });
-      stream.on('end', () => resolve());
-      stream.on('close', () => resolve());
-      stream.on('error', () => resolve());
-    });
-
-  const run = async () => {
-    while (!stopped) {
-      controller = new AbortController();
-      try {
-        const stream = await client.events(filters, controller.signal);
-        log.info({ realm }, 'following docker events');
-        retryMs = FIRST_RETRY_MS;
-        listener.onConnection(true);
-        await consume(stream);
-      } catch (err) {
-        if (stopped) break;
-        log.warn({ err: dockerMessage(err), retry_ms: retryMs }, 'docker event stream unavailable');
-      }
-      if (stopped) break;
-      listener.onConnection(false);
-      await new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, retryMs);
-      });
-      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-    }
-  };
-  void run();
-
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    controller.abort();
-  };
+  const stream = new EventStream({
+    name: `container events of realm ${realm}`,
+    open: (signal) => client.events(filters, signal),
+    onEvent: (raw) => {
+      const e = toContainerEvent(raw as RawEvent);
+      if (e) listener.onEvent(e);
+    },
+    onConnection: (up) => listener.onConnection(up),
+    log,
+  });
+  stream.start();
+  return () => stream.stop();
 }

@@ -1,12 +1,21 @@
 import { HubError } from '../errors';
 import type { Logger } from '../log';
 import { buildCreateOptions, chooseWebPort, type ConnectMode } from './container-spec';
-import { dockerMessage, statusOf, type ContainerDetails, type DockerClient } from './docker-client';
+import {
+  dockerMessage,
+  statusOf,
+  type ContainerDetails,
+  type ContainerSummary,
+  type DockerClient,
+} from './docker-client';
 import { followEvents } from './docker-events';
-import { LABEL_PREFIX, LABELS } from './names';
+import type { InstallIdentity } from './install-id';
+import { containerName, LABEL_PREFIX, LABELS } from './names';
+import { ownerOf } from './ownership';
 import type {
   ContainerFilter,
   ContainerInfo,
+  ContainerOwner,
   ContainerState,
   EventListener,
   ProgressCallback,
@@ -17,11 +26,16 @@ import type {
 /** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */
 export const PORT_LABEL = `${LABEL_PREFIX}web_port`;
 
+/** Creates tried after a name conflict; each removes the holder first (if still ours). */
+const NAME_RETRIES = 3;
+
 /** Bridge option that stops containers on the hub network from reaching each other. */
 const NO_ICC = 'com.docker.network.bridge.enable_icc';
 
 export interface DockerSpawnerSettings {
   realm: string;
+  /** This installation: labels its containers, and only those are ever stopped or removed. */
+  install: InstallIdentity;
   network: string;
   connect: ConnectMode;
   /** Docker's init as PID 1 in every container (config `spawner.init`). */
@@ -109,7 +123,11 @@ export class DockerSpawner implements Spawner {
       );
     }
     const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
-    const opts = buildCreateOptions(req, port, this.settings);
+    const name = containerName(this.settings.realm, req.user, req.mappingId, this.installId);
+    const opts = buildCreateOptions({ ...req, name }, port, {
+      ...this.settings,
+      installId: this.installId,
+    });
     opts.Labels = { ...opts.Labels, [PORT_LABEL]: String(port) };
 
     // A leftover holding the name (exited, or from a hub that died mid-spawn) makes create
@@ -142,25 +160,30 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  /** One retry for the two recoverable create failures: name taken by a leftover, network deleted. */
+  /**
+   * Retries the two recoverable create failures: the name taken by a leftover (removed first;
+   * tried again while it is still on its way out), the network deleted (made again).
+   */
   private async retryCreate(
     err: unknown,
     opts: Parameters<DockerClient['createContainer']>[0],
     left: () => number,
   ): Promise<string> {
-    const status = statusOf(err);
-    if (status === 409) {
-      await this.removeByName(opts.name ?? '');
-    } else if (status === 404 && /network/i.test(dockerMessage(err))) {
-      this.networkReady = false;
-      await this.ensureNetwork();
-    } else {
-      throw this.explain(err);
-    }
-    try {
-      return await this.client.createContainer(opts, left());
-    } catch (again) {
-      throw this.explain(again);
+    for (let attempt = 1; ; attempt++) {
+      const status = statusOf(err);
+      if (status === 409 && attempt <= NAME_RETRIES) {
+        await this.removeByName(opts.name ?? '');
+      } else if (status === 404 && /network/i.test(dockerMessage(err)) && attempt === 1) {
+        this.networkReady = false;
+        await this.ensureNetwork();
+      } else {
+        throw this.explain(err);
+      }
+      try {
+        return await this.client.createContainer(opts, left());
+      } catch (again) {
+        err = again;
+      }
     }
   }
 
@@ -183,16 +206,49 @@ export class DockerSpawner implements Spawner {
     return new SpawnFailed(`Docker could not start the container: ${msg.slice(0, 300)}`);
   }
 
-  /** Removes a leftover container holding `name` (exited, or from a hub that crashed mid-spawn). */
+  /**
+   * Removes a leftover of this installation holding `name` (exited, or from a hub that crashed
+   * mid-spawn). A container someone else made keeps its name: the start fails and says so.
+   */
   private async removeByName(name: string): Promise<void> {
     const leftover = await this.client.inspectContainer(name);
     if (!leftover) return;
+    if (this.ownerOfDetails(leftover) !== 'self') {
+      throw new SpawnFailed(
+        `the container name ${name} is taken by a container this hub did not create; remove it with \`docker rm ${name}\` if it is not needed`,
+        409,
+        'name_taken',
+      );
+    }
     this.log.info({ id: leftover.Id, name }, 'removing leftover container with the same name');
     await this.client.removeContainer(leftover.Id);
   }
 
+  private get installId(): string {
+    return this.settings.install.id;
+  }
+
+  /** This installation's containers with `urlId` (another's are never touched). */
+  private async own(urlId: string): Promise<ContainerSummary[]> {
+    const found = await this.client.listContainers(this.realmLabels({ urlId }));
+    return found.filter(
+      (c) =>
+        ownerOf(this.settings.install, c.Labels?.[LABELS.install], new Date(c.Created * 1000)) ===
+        'self',
+    );
+  }
+
+  private ownerOfDetails(d: ContainerDetails): ContainerOwner {
+    const labels = d.Config?.Labels ?? {};
+    return ownerOf(
+      this.settings.install,
+      labels[LABELS.install],
+      d.Created ? new Date(d.Created) : null,
+    );
+  }
+
   async stop(urlId: string): Promise<void> {
-    for (const c of await this.client.listContainers(this.realmLabels({ urlId }))) {
+    for (const c of await this.own(urlId)) {
       if (c.State === 'running')
         await this.client.stopContainer(c.Id, this.settings.stopGraceSeconds);
       await this.client.removeContainer(c.Id);
@@ -200,7 +256,7 @@ export class DockerSpawner implements Spawner {
   }
 
   async inspect(urlId: string): Promise<ContainerInfo | null> {
-    const [summary] = await this.client.listContainers(this.realmLabels({ urlId }));
+    const [summary] = await this.own(urlId);
     if (!summary) return null;
     const details = await this.client.inspectContainer(summary.Id);
     return details ? this.toInfo(details) : null;
@@ -217,7 +273,7 @@ export class DockerSpawner implements Spawner {
   }
 
   async logs(urlId: string, tail: number): Promise<string> {
-    const [summary] = await this.client.listContainers(this.realmLabels({ urlId }));
+    const [summary] = await this.own(urlId);
     if (!summary) return '';
     return this.client.logs(summary.Id, tail);
   }
@@ -265,6 +321,7 @@ export class DockerSpawner implements Spawner {
       target,
       startedAt: started,
       exitCode: running ? null : (d.State?.ExitCode ?? null),
+      owner: this.ownerOfDetails(d),
     };
   }
 }

@@ -1,16 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { AccountingEntity, type AccountingRow, type PolicyRow } from '../db/entities';
+import { findGrants, type GrantRecord } from '../catalog/grant-repository';
 
 /** A grant as the spawner needs it: whose it is, which image, which policy. */
-export interface GrantInfo {
-  mappingId: string;
-  userId: number;
-  user: string;
-  userDisabled: boolean;
-  /** The image to run: always from the grant, never from the caller. */
-  image: string;
-  policy: Omit<PolicyRow, 'id'>;
-}
+export type GrantInfo = Pick<
+  GrantRecord,
+  'mappingId' | 'userId' | 'user' | 'userDisabled' | 'image' | 'policy'
+>;
 
 /** Read access to grants (the accounting table). */
 export interface GrantSource {
@@ -19,38 +14,16 @@ export interface GrantSource {
   all(): Promise<GrantInfo[]>;
 }
 
-function toInfo(row: AccountingRow): GrantInfo | null {
-  if (!row.user || !row.application || !row.policy) return null;
-  const { id: _id, ...policy } = row.policy;
-  return {
-    mappingId: row.id,
-    userId: row.user_id,
-    user: row.user.name,
-    userDisabled: row.user.disabled,
-    image: row.application.image,
-    policy,
-  };
-}
-
-/**
- * Grants straight from the database. A minimal adapter kept inside the spawner so that it does
- * not depend on the shape of the catalogue's grant service; it only reads.
- */
+/** Grants from the database, through the one grant repository the API and the CLI use too. */
 export class DbGrantSource implements GrantSource {
   constructor(private readonly db: DataSource) {}
 
   async get(mappingId: string): Promise<GrantInfo | null> {
-    const row = await this.db.getRepository(AccountingEntity).findOne({
-      where: { id: mappingId },
-      relations: { user: true, application: true, policy: true },
-    });
-    return row ? toInfo(row) : null;
+    const [grant] = await findGrants(this.db, { mapping_id: mappingId });
+    return grant ?? null;
   }
 
-  async all(): Promise<GrantInfo[]> {
-    const rows = await this.db.getRepository(AccountingEntity).find({
-      relations: { user: true, application: true, policy: true },
-    });
-    return rows.map(toInfo).filter((g): g is GrantInfo => g !== null);
+  all(): Promise<GrantInfo[]> {
+    return findGrants(this.db);
   }
 }

@@ -13,6 +13,8 @@ export const LABELS = {
   mappingId: `${LABEL_PREFIX}mapping_id`,
   urlId: `${LABEL_PREFIX}url_id`,
   realm: `${LABEL_PREFIX}realm`,
+  /** The hub installation that created the container (install-id.ts); not in DESIGN.md's set. */
+  install: `${LABEL_PREFIX}install`,
 } as const;
 
 /** 16 random bytes as lower-case hex: never derived from names (DESIGN.md "url_id"). */
@@ -51,14 +53,21 @@ function shortHash(...parts: string[]): string {
 const MAX_ESCAPED = 40;
 
 /**
- * `hub-<realm>-<escaped user>-<hash of (user, mapping_id)>`: deterministic per user and grant,
- * so two starts of one grant race for one name and Docker itself refuses the second. The
+ * `hub-<realm>-<escaped user>-<hash of (user, mapping_id, install id)>`: deterministic per user
+ * and grant, so two starts of one grant race for one name and Docker itself refuses the second.
+ * The install id is hashed in so that names never meet across installations: a hub that finds
+ * its name taken removes the holder only when it made it (docker-spawner.ts). The
  * escaped user part is for people reading `docker ps`; uniqueness comes from the escape plus the
  * fixed-length hash (and from the hash alone when a very long name was cut).
  */
-export function containerName(realm: string, user: string, mappingId: string): string {
+export function containerName(
+  realm: string,
+  user: string,
+  mappingId: string,
+  installId: string,
+): string {
   const escaped = escapeName(user).slice(0, MAX_ESCAPED) || 'x';
-  return `hub-${realm}-${escaped}-${shortHash(user, mappingId)}`;
+  return `hub-${realm}-${escaped}-${shortHash(user, mappingId, installId)}`;
 }
 
 /**

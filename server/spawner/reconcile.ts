@@ -4,6 +4,8 @@ import type { ContainerInfo } from './spawner';
 export interface KnownContainer {
   urlId: string;
   status: 'starting' | 'running' | 'dead';
+  /** Where its route points; null while starting. */
+  target: string | null;
 }
 
 /** One step that brings the manager in line with the engine. */
@@ -15,12 +17,16 @@ export type ReconcileAction =
   /** Stop and remove: its user or grant is gone, or it exited and nobody tracks it. */
   | { kind: 'remove'; container: ContainerInfo; reason: 'orphan' | 'exited' | 'unlabelled' }
   /** Tracked, but the engine no longer has it. */
-  | { kind: 'forget'; urlId: string };
+  | { kind: 'forget'; urlId: string }
+  /** Of this realm but not this installation's: left alone, and told to the operator. */
+  | { kind: 'report'; container: ContainerInfo };
 
 /**
  * Compares the engine's containers of this realm with the grants that exist and the records the
  * manager holds, and says what to do (JupyterHub's init_spawners + check_routes, as a pure
  * function so each rule is tested on its own):
+ * - made by another installation, or unlabelled by an older hub this one cannot claim → report,
+ *   never adopt or remove (a hub only removes what it created);
  * - no url_id label, or its grant is gone, or the grant now belongs to someone else → remove;
  * - running → adopt (a no-op for a record that is already running with that target);
  * - not running and tracked → mark dead; not running and untracked → remove;
@@ -31,11 +37,14 @@ export function planReconcile(
   containers: ContainerInfo[],
   grantOwner: (mappingId: string) => string | undefined,
   known: Map<string, KnownContainer>,
-  knownTargets: Map<string, string | null>,
 ): ReconcileAction[] {
   const actions: ReconcileAction[] = [];
   const seen = new Set<string>();
   for (const c of containers) {
+    if (c.owner !== 'self') {
+      actions.push({ kind: 'report', container: c });
+      continue;
+    }
     if (!c.urlId) {
       actions.push({ kind: 'remove', container: c, reason: 'unlabelled' });
       continue;
@@ -47,7 +56,7 @@ export function planReconcile(
     if (owner === undefined || owner !== c.user) {
       actions.push({ kind: 'remove', container: c, reason: 'orphan' });
     } else if (c.state === 'running' && c.target) {
-      if (rec?.status !== 'running' || knownTargets.get(c.urlId) !== c.target) {
+      if (rec?.status !== 'running' || rec.target !== c.target) {
         actions.push({ kind: 'adopt', container: c });
       }
     } else if (rec) {

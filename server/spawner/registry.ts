@@ -3,6 +3,7 @@ import type { HubConfig } from '../config/schema';
 import type { Logger } from '../log';
 import { DockerClient } from './docker-client';
 import { DockerSpawner } from './docker-spawner';
+import type { InstallIdentity } from './install-id';
 import type { Spawner } from './spawner';
 
 /** Everything a spawner implementation may be built from. */
@@ -10,6 +11,8 @@ export interface SpawnerDeps {
   config: HubConfig;
   docker: Dockerode;
   log: Logger;
+  /** This installation (install-id.ts): what it creates carries the id, and only that is removed. */
+  install: InstallIdentity;
 }
 
 /** Seconds an app gets to exit on its own when stopped, before Docker kills it. */
@@ -20,7 +23,7 @@ const STOP_GRACE_SECONDS = 5;
  * A Swarm or Kubernetes spawner is one more line here and one more enum value in the schema.
  */
 const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spawner> = {
-  docker: ({ config, docker, log }) =>
+  docker: ({ config, docker, log, install }) =>
     new DockerSpawner(
       new DockerClient(
         docker,
@@ -29,6 +32,7 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
       ),
       {
         realm: config.realm,
+        install,
         network: config.spawner.network,
         connect: config.spawner.connect,
         init: config.spawner.init,

@@ -36,8 +36,6 @@ export interface SpawnRequest {
   mappingId: string;
   /** Image reference, taken from the grant. */
   image: string;
-  /** Deterministic, collision-free name for (user, grant): see names.ts. */
-  name: string;
   /** Complete container environment (JPY_USER, URL_ID, configurables...). */
   env: Record<string, string>;
   mounts: MountSpec[];
@@ -48,7 +46,14 @@ export interface SpawnRequest {
 export type ContainerState =
   'created' | 'running' | 'exited' | 'dead' | 'removing' | 'paused' | 'restarting';
 
-/** What a spawner reports about one container it started. */
+/**
+ * Who created a container of the realm (ownership.ts): this installation (`self`), an older hub
+ * version without install labels that this one cannot claim (`legacy`), or another installation
+ * sharing realm and engine (`other`). Only `self` containers are ever adopted, stopped or removed.
+ */
+export type ContainerOwner = 'self' | 'legacy' | 'other';
+
+/** What a spawner reports about one container of the realm. */
 export interface ContainerInfo {
   /** Implementation-specific id (Docker container id). */
   id: string;
@@ -63,6 +68,7 @@ export interface ContainerInfo {
   startedAt: Date | null;
   /** Exit code when state is exited/dead. */
   exitCode: number | null;
+  owner: ContainerOwner;
 }
 
 /** Coarse steps a spawner reports while starting (the manager adds queued/waiting/ready). */
@@ -101,22 +107,30 @@ export interface Spawner {
   /**
    * Creates and starts the container for `req` and resolves once it runs and its target address
    * is known (not once the app answers: readiness is the manager's job, as in JupyterHub).
-   * A leftover container with the same name (exited, or from a crashed hub) is removed first.
+   * The spawner names it, deterministically per (user, grant) within its installation, so two
+   * starts of one grant cannot both succeed. A leftover of this installation holding the name
+   * (exited, or from a crashed hub) is removed first.
    * On failure nothing it created is left behind. Throws ServiceUnavailable when the engine is
    * unreachable and a HubError with a reason a person can act on otherwise.
    */
   start(req: SpawnRequest, onProgress: ProgressCallback): Promise<ContainerInfo>;
 
-  /** Stops and removes the container with this url_id. Idempotent: a missing one is not an error. */
+  /**
+   * Stops and removes this installation's container with this url_id. Idempotent: a missing one
+   * is not an error. Never touches a container another installation owns.
+   */
   stop(urlId: string): Promise<void>;
 
-  /** The container with this url_id as the engine sees it now, or null when there is none. */
+  /** This installation's container with this url_id as the engine sees it now, or null. */
   inspect(urlId: string): Promise<ContainerInfo | null>;
 
-  /** Every container of this realm (any state) matching `filter`. */
+  /**
+   * Every container of this realm (any state, any owner, so that reconcile can report what it
+   * leaves alone) matching `filter`.
+   */
   list(filter?: ContainerFilter): Promise<ContainerInfo[]>;
 
-  /** The last `tail` lines of the container's output (stdout and stderr), as text. */
+  /** The last `tail` lines of this installation's container's output (stdout and stderr). */
   logs(urlId: string, tail: number): Promise<string>;
 
   /**

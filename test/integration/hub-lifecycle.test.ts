@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,13 +9,19 @@ import { ADMIN, bootHub } from '../helpers/hub';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/**
+ * A realm of its own: main with a fresh database reconciles at start, and must never meet the
+ * containers of a hub on the default realm `hub` sharing this engine.
+ */
+const REALM = `lifecycle-${crypto.randomBytes(4).toString('hex')}`;
+
 function runMain(
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', 'server/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HUB_LOG_LEVEL: 'warn', ...env },
+      env: { PATH: process.env.PATH, HUB_LOG_LEVEL: 'warn', HUB_REALM: REALM, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -89,7 +96,7 @@ describe('hub life cycle (real process, real SQLite)', () => {
       spawnSync(path.join(ROOT, 'bin', 'hub'), args, {
         input,
         encoding: 'utf8',
-        env: { PATH: process.env.PATH, HUB_DATA_DIR: dir },
+        env: { PATH: process.env.PATH, HUB_DATA_DIR: dir, HUB_REALM: REALM },
       });
     expect(cli(['user', 'create', 'dana'], 'dana-password-1\n').status).toBe(0);
     const list = cli(['user', 'list', '--json']);

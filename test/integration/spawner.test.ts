@@ -7,6 +7,7 @@ import { openDatabase } from '../../server/db/data-source';
 import { AccountingEntity } from '../../server/db/entities';
 import { CAP_ADD } from '../../server/spawner/container-spec';
 import { containersOf } from '../../server/spawner/service';
+import { loadInstallIdentity } from '../../server/spawner/install-id';
 import { containerName, LABELS } from '../../server/spawner/names';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
@@ -76,6 +77,11 @@ async function start(client: Client, mappingId: string, configurables?: unknown)
     method: 'POST',
     json: { mapping_id: mappingId, ...(configurables ? { configurables } : {}) },
   });
+}
+
+/** The install id of the hub under test (its data folder's). */
+function installId(): string {
+  return loadInstallIdentity(th.dataDir).id;
 }
 
 async function inspectByUrlId(urlId: string): Promise<Dockerode.ContainerInspectInfo> {
@@ -165,6 +171,7 @@ describe('starting an application', () => {
       [LABELS.mappingId]: mappingId,
       [LABELS.urlId]: view.url_id,
       [LABELS.realm]: REALM,
+      [LABELS.install]: installId(),
     });
     const env = Object.fromEntries(
       c.Config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
@@ -353,19 +360,45 @@ describe('one container per user and grant', () => {
 
   it('replaces a leftover container that holds the name (from a hub that died mid-spawn)', async () => {
     const mappingId = await grantApp(admin, 'bob', imgs.web, { app_license: 'leftover' });
+    const name = containerName(REALM, 'bob', mappingId, installId());
+    // What a hub that died between create and start leaves: its labels, never started.
     const leftover = await docker.createContainer({
       Image: imgs.web,
-      name: containerName(REALM, 'bob', mappingId),
-      Labels: { 'hub-test': '1' },
+      name,
+      Labels: {
+        'hub-test': '1',
+        [LABELS.realm]: REALM,
+        [LABELS.install]: installId(),
+        [LABELS.user]: 'bob',
+        [LABELS.mappingId]: mappingId,
+        [LABELS.urlId]: crypto.randomBytes(16).toString('hex'),
+      },
     });
     const res = await start(bob, mappingId);
     expect(res.status).toBe(201);
     expect((await bob.fetch(res.body.url)).status).toBe(200);
     await expect(leftover.inspect()).rejects.toMatchObject({ statusCode: 404 });
-    expect((await inspectByUrlId(res.body.url_id)).Name).toBe(
-      `/${containerName(REALM, 'bob', mappingId)}`,
-    );
+    expect((await inspectByUrlId(res.body.url_id)).Name).toBe(`/${name}`);
     await bob.fetch(`/api/v1/containers/${res.body.url_id}`, { method: 'DELETE' });
+  });
+
+  it('never removes a container it did not create that holds the name', async () => {
+    const mappingId = await grantApp(admin, 'bob', imgs.web, { app_license: 'squatter' });
+    const name = containerName(REALM, 'bob', mappingId, installId());
+    const squatter = await docker.createContainer({
+      Image: imgs.web,
+      name,
+      Labels: { 'hub-test': '1', [LABELS.realm]: REALM },
+    });
+    try {
+      const res = await start(bob, mappingId);
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'name_taken' });
+      expect(res.body.error?.message).toContain(`docker rm ${name}`);
+      expect((await squatter.inspect()).Name).toBe(`/${name}`);
+    } finally {
+      await squatter.remove({ force: true });
+    }
   });
 
   it('keeps users whose names escape alike apart (a-b, a, b, a.b)', async () => {

@@ -38,11 +38,8 @@ describe('the wire schemas', () => {
       mappingId: 'cd'.repeat(16),
       image: 'hub/terminal:latest',
       uiName: 'Terminal',
-      containerId: 'f00',
-      target: '172.18.0.5:8888',
       status: 'running',
       startedAt: new Date('2026-12-01T10:00:00Z'),
-      abort: new AbortController(),
     };
     const culled = expectWire(W.Container, toView(rec, Date.parse('2026-12-01T10:05:00Z'), 600));
     expect(culled.cull_at).toBe('2026-12-01T10:15:00.000Z');

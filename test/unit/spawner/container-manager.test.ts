@@ -277,13 +277,30 @@ describe('ContainerManager', () => {
     expect(manager.listOwn(ALICE).map((c) => c.url_id)).toEqual([again.container.url_id]);
   });
 
+  it('replaces a running container that died before the engine said so, instead of failing', async () => {
+    await manager.boot();
+    const doomed = await fakeApp(200);
+    spawner.target = doomed.target;
+    const { container } = await manager.start(ALICE, 'm1', undefined);
+    // The app exits; its death event has not arrived when its owner starts it again.
+    await doomed.close();
+    Object.assign(spawner.containers.get(container.url_id)!, { state: 'exited', target: null });
+    spawner.target = app.target;
+    const again = await manager.start(ALICE, 'm1', undefined);
+    expect(again.created).toBe(true);
+    expect(again.container.url_id).not.toBe(container.url_id);
+    expect(spawner.stops).toContain(container.url_id);
+    expect(routes.get(container.url_id)).toBeUndefined();
+    expect(routes.get(again.container.url_id)?.status).toBe('running');
+  });
+
   it('forgets a container the engine removed', async () => {
     await manager.boot();
     const { container } = await manager.start(ALICE, 'm1', undefined);
     spawner.listener?.onEvent({
       kind: 'removed',
       urlId: container.url_id,
-      containerId: 'x',
+      containerId: spawner.containers.get(container.url_id)!.id,
       exitCode: null,
     });
     expect(routes.get(container.url_id)).toBeUndefined();
@@ -317,7 +334,14 @@ describe('ContainerManager', () => {
   });
 
   it('reconciles: adopts running containers of existing grants, removes orphans and exited ones', async () => {
-    const base = { name: 'n', image: 'app:1', startedAt: new Date(), exitCode: null, env: {} };
+    const base = {
+      name: 'n',
+      image: 'app:1',
+      startedAt: new Date(),
+      exitCode: null,
+      env: {},
+      owner: 'self' as const,
+    };
     spawner.containers.set('a'.repeat(32), {
       ...base,
       id: 'c1',
@@ -354,6 +378,75 @@ describe('ContainerManager', () => {
       'container.remove',
       'container.remove',
     ]);
+  });
+
+  it("leaves other installations' containers of the realm alone and reports them", async () => {
+    const base = {
+      name: 'n',
+      image: 'app:1',
+      startedAt: new Date(),
+      exitCode: null,
+      env: {},
+      user: 'alice',
+      mappingId: 'm1',
+    };
+    // Same user and grant id as one of ours: only the install label tells them apart.
+    spawner.containers.set('d'.repeat(32), {
+      ...base,
+      id: 'c4',
+      urlId: 'd'.repeat(32),
+      state: 'running',
+      target: app.target,
+      owner: 'other',
+    });
+    spawner.containers.set('e'.repeat(32), {
+      ...base,
+      id: 'c5',
+      urlId: 'e'.repeat(32),
+      mappingId: 'deleted',
+      state: 'exited',
+      target: null,
+      owner: 'legacy',
+    });
+    await manager.boot();
+    expect(spawner.stops).toEqual([]);
+    expect(routes.list()).toEqual([]);
+    expect(manager.listAll()).toEqual([]);
+    expect(manager.notOurs.map((c) => [c.id, c.owner]).sort()).toEqual([
+      ['c4', 'other'],
+      ['c5', 'legacy'],
+    ]);
+    expect(audits).toEqual([]);
+  });
+
+  it('leaves a grant alone in a re-sync while its start is under way, and settles it after', async () => {
+    // An exited leftover of alice's grant: a re-sync removes it, but not in the middle of a
+    // start of that grant (on Docker the two would fight over the container name).
+    const leftover = 'f'.repeat(32);
+    spawner.containers.set(leftover, {
+      id: 'c9',
+      name: 'n',
+      urlId: leftover,
+      user: 'alice',
+      mappingId: 'm1',
+      image: 'app:1',
+      state: 'exited',
+      target: null,
+      startedAt: new Date(),
+      exitCode: 0,
+      env: {},
+      owner: 'self',
+    });
+    let open!: () => void;
+    spawner.gate = new Promise((r) => (open = r));
+    const started = manager.start(ALICE, 'm1', undefined);
+    await new Promise((r) => setTimeout(r, 10));
+    await manager.reconcile();
+    expect(spawner.stops).toEqual([]);
+    open();
+    await started;
+    await manager.reconcile();
+    expect(spawner.stops).toEqual([leftover]);
   });
 
   it('does not forget a start that finishes while the engine is being listed', async () => {

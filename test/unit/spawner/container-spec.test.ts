@@ -1,7 +1,7 @@
 import { buildCreateOptions, CAP_ADD, chooseWebPort } from '../../../server/spawner/container-spec';
 import type { SpawnRequest } from '../../../server/spawner/spawner';
 
-const req: SpawnRequest = {
+const req: SpawnRequest & { name: string } = {
   urlId: 'f'.repeat(32),
   user: 'alice',
   mappingId: 'm1',
@@ -36,6 +36,11 @@ describe('buildCreateOptions', () => {
       'eu.simphony-project.docker.realm': 'r1',
     });
     expect(o.Env).toEqual(['JPY_USER=alice', `URL_ID=${req.urlId}`]);
+  });
+
+  it('labels the installation that creates the container', () => {
+    const o = buildCreateOptions(req, 8888, { ...settings, installId: 'c'.repeat(32) });
+    expect(o.Labels?.['eu.simphony-project.docker.install']).toBe('c'.repeat(32));
   });
 
   it('has secure defaults and the limits', () => {

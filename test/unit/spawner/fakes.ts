@@ -34,6 +34,7 @@ export async function fakeApp(
 export class InstantSpawner implements Spawner {
   containers = new Map<string, ContainerInfo & { env: Record<string, string> }>();
   requests: SpawnRequest[] = [];
+  /** Every url_id the manager asked to stop (also those the contract then leaves alone). */
   stops: string[] = [];
   listener: EventListener | null = null;
   /** When set, start waits for this promise (a slow engine). */
@@ -63,7 +64,7 @@ export class InstantSpawner implements Spawner {
     onProgress('starting', 'starting');
     const info = {
       id: `c-${req.urlId}`,
-      name: req.name,
+      name: `app-${req.user}-${req.mappingId}`,
       urlId: req.urlId,
       user: req.user,
       mappingId: req.mappingId,
@@ -72,21 +73,28 @@ export class InstantSpawner implements Spawner {
       target: this.target,
       startedAt: new Date(),
       exitCode: null,
+      owner: 'self' as const,
       env: req.env,
     };
     this.containers.set(req.urlId, info);
     return info;
   }
 
+  /** The contract: only this installation's containers are stopped or inspected. */
+  private own(urlId: string) {
+    const c = this.containers.get(urlId);
+    return c?.owner === 'self' ? c : undefined;
+  }
+
   async stop(urlId: string): Promise<void> {
     this.check();
     this.stops.push(urlId);
-    this.containers.delete(urlId);
+    if (this.own(urlId)) this.containers.delete(urlId);
   }
 
   async inspect(urlId: string): Promise<ContainerInfo | null> {
     this.check();
-    return this.containers.get(urlId) ?? null;
+    return this.own(urlId) ?? null;
   }
 
   /** When set, list answers (with what ran when it was asked) only once this resolves. */

@@ -24,9 +24,12 @@ describe('escapeName', () => {
 });
 
 describe('containerName', () => {
+  const I1 = 'a'.repeat(32);
+  const I2 = 'b'.repeat(32);
+
   it('is deterministic per user and grant and valid for Docker', () => {
-    const n = containerName('hub', 'Alice Smith', 'm1');
-    expect(n).toBe(containerName('hub', 'Alice Smith', 'm1'));
+    const n = containerName('hub', 'Alice Smith', 'm1', I1);
+    expect(n).toBe(containerName('hub', 'Alice Smith', 'm1', I1));
     expect(n).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
     expect(n.startsWith('hub-hub-')).toBe(true);
   });
@@ -40,19 +43,23 @@ describe('containerName', () => {
       ['b', 'm'],
       ['ab', 'm'],
     ];
-    const names = pairs.map(([u, m]) => containerName('hub', u, m));
+    const names = pairs.map(([u, m]) => containerName('hub', u, m, I1));
     expect(new Set(names).size).toBe(pairs.length);
   });
 
   it('differs between grants of one user and between realms', () => {
-    expect(containerName('hub', 'a', 'm1')).not.toBe(containerName('hub', 'a', 'm2'));
-    expect(containerName('hub', 'a', 'm1')).not.toBe(containerName('hub2', 'a', 'm1'));
+    expect(containerName('hub', 'a', 'm1', I1)).not.toBe(containerName('hub', 'a', 'm2', I1));
+    expect(containerName('hub', 'a', 'm1', I1)).not.toBe(containerName('hub2', 'a', 'm1', I1));
+  });
+
+  it('differs between installations sharing a realm', () => {
+    expect(containerName('hub', 'admin', '1', I1)).not.toBe(containerName('hub', 'admin', '1', I2));
   });
 
   it('stays short for very long names and still tells them apart', () => {
     const long = 'x'.repeat(500);
-    const n1 = containerName('hub', long, 'm');
-    const n2 = containerName('hub', `${long}y`, 'm');
+    const n1 = containerName('hub', long, 'm', I1);
+    const n2 = containerName('hub', `${long}y`, 'm', I1);
     expect(n1.length).toBeLessThan(80);
     expect(n1).not.toBe(n2);
   });

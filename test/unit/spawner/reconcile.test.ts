@@ -12,6 +12,7 @@ const c = (over: Partial<ContainerInfo>): ContainerInfo => ({
   target: 'http://10.0.0.2:8888',
   startedAt: new Date(),
   exitCode: null,
+  owner: 'self',
   ...over,
 });
 const grants = new Map([
@@ -21,10 +22,13 @@ const grants = new Map([
 const owner = (id: string) => grants.get(id);
 const plan = (
   cs: ContainerInfo[],
-  known: Array<[string, KnownContainer['status']]> = [],
-  targets = new Map<string, string | null>(),
+  known: Array<[string, KnownContainer['status'], string?]> = [],
 ) =>
-  planReconcile(cs, owner, new Map(known.map(([u, s]) => [u, { urlId: u, status: s }])), targets);
+  planReconcile(
+    cs,
+    owner,
+    new Map(known.map(([u, s, t]) => [u, { urlId: u, status: s, target: t ?? null }])),
+  );
 
 describe('planReconcile', () => {
   it('adopts running containers of existing grants', () => {
@@ -59,18 +63,48 @@ describe('planReconcile', () => {
   });
 
   it('leaves a running record alone and forgets records whose container vanished', () => {
-    const targets = new Map([['u1', 'http://10.0.0.2:8888']]);
-    expect(plan([c({})], [['u1', 'running']], targets)).toEqual([]);
+    expect(plan([c({})], [['u1', 'running', 'http://10.0.0.2:8888']])).toEqual([]);
     expect(plan([], [['u1', 'running']])).toEqual([{ kind: 'forget', urlId: 'u1' }]);
   });
 
   it('re-adopts when the target moved (engine restart gave a new IP)', () => {
-    const targets = new Map([['u1', 'http://10.0.0.9:8888']]);
-    expect(plan([c({})], [['u1', 'running']], targets).map((a) => a.kind)).toEqual(['adopt']);
+    expect(plan([c({})], [['u1', 'running', 'http://10.0.0.9:8888']]).map((a) => a.kind)).toEqual([
+      'adopt',
+    ]);
   });
 
   it('never touches a spawn in flight', () => {
     expect(plan([c({ state: 'created', target: null })], [['u1', 'starting']])).toEqual([]);
     expect(plan([], [['u1', 'starting']])).toEqual([]);
+  });
+
+  describe("another installation's containers", () => {
+    // Each would be adopted or removed by the rules above, were it this installation's.
+    const cases: Array<[string, ContainerInfo]> = [
+      ['running, with a grant that matches one of ours', c({})],
+      ['of a grant this hub does not have', c({ mappingId: 'gone' })],
+      ['exited', c({ state: 'exited', target: null })],
+      ['without a url_id', c({ urlId: '' })],
+    ];
+
+    it.each(cases)('are reported, never adopted or removed: %s', (_what, container) => {
+      for (const owner of ['other', 'legacy'] as const) {
+        const foreign = { ...container, owner };
+        expect(plan([foreign])).toEqual([{ kind: 'report', container: foreign }]);
+      }
+    });
+
+    it('do not keep a record of ours with the same url_id alive', () => {
+      expect(plan([c({ owner: 'other' })], [['u1', 'running']]).map((a) => a.kind)).toEqual([
+        'report',
+        'forget',
+      ]);
+    });
+
+    it('sit beside our own without changing what happens to ours', () => {
+      const ours = c({ urlId: 'u2', mappingId: 'gone' });
+      const theirs = c({ urlId: 'u3', mappingId: 'gone', owner: 'other' });
+      expect(plan([ours, theirs]).map((a) => a.kind)).toEqual(['remove', 'report']);
+    });
   });
 });
