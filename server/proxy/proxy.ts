@@ -302,7 +302,11 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     iso: AppIsolation,
     urlId: string,
   ): Promise<ProxyIdentity | null> {
-    if (req.headers.authorization) return identify(req);
+    if (req.headers.authorization) {
+      // Only the token counts: a malformed header must not fall back to a hub session cookie.
+      const byToken = await identify(req);
+      return byToken?.via === 'session' ? null : byToken;
+    }
     const hash = iso.access.sessionOf(req, urlId);
     return hash ? iso.lookupSession(hash) : null;
   }
