@@ -118,4 +118,31 @@ describe('an app page cannot act in its user’s name (browser)', () => {
       await context.close();
     }
   });
+
+  it('warns admins on every admin page when apps share the hub origin, and not otherwise', async () => {
+    // The same hub reached by a public-looking name (mapped to loopback inside Chromium only).
+    const named = await launchBrowser(['--host-resolver-rules=MAP hub.example.test 127.0.0.1']);
+    try {
+      const base = `http://hub.example.test:${new URL(hub.url).port}`;
+      const { page, context } = await newPage(named, { baseURL: base });
+      await logIn(page, ADMIN.name, ADMIN.password);
+      for (const path of ['/hub/admin', '/hub/admin/users', '/hub/admin/containers']) {
+        await page.goto(path);
+        await page.getByRole('alert').filter({ hasText: "Apps share the hub's origin" }).waitFor();
+      }
+      await screenshot(page, 'admin-isolation-warning');
+      await context.close();
+    } finally {
+      await named.close();
+    }
+    const { page, context } = await newPage(browser, { baseURL: hub.url });
+    try {
+      await logIn(page, ADMIN.name, ADMIN.password);
+      await page.goto('/hub/admin/users');
+      await page.getByRole('heading', { name: 'All users' }).waitFor();
+      expect(await page.getByText("Apps share the hub's origin").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
 });
