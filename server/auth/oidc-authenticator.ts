@@ -145,13 +145,13 @@ export class OidcAuthenticator implements RedirectAuthenticator {
     const flow = this.takeFlow(ctx);
     const client = await this.discover();
     const params = client.callbackParams(ctx.req);
-    if (params.error)
-      throw new LoginRefused(
-        `the provider did not sign you in (${String(params.error).slice(0, 60)}${params.error_description ? `: ${String(params.error_description).slice(0, 200)}` : ''})`,
-      );
     if (params.state !== flow.state)
       throw new LoginStateError(
         'this answer from the provider belongs to another sign-in: start again from the login page',
+      );
+    if (params.error)
+      throw new LoginRefused(
+        `the provider did not sign you in (${String(params.error).slice(0, 60)}${params.error_description ? `: ${String(params.error_description).slice(0, 200)}` : ''})`,
       );
     const claims = await this.redeem(client, flow, params);
     return { user: await this.admit(claims), next: flow.next };
