@@ -6,6 +6,8 @@ export interface GrantInfo {
   mappingId: string;
   userId: number;
   user: string;
+  /** The identity provider's name when it is no valid hub name (an e-mail): JPY_USER. */
+  fullName?: string | null;
   userDisabled: boolean;
   /** The image to run: always from the grant, never from the caller. */
   image: string;
@@ -26,6 +28,7 @@ function toInfo(row: AccountingRow): GrantInfo | null {
     mappingId: row.id,
     userId: row.user_id,
     user: row.user.name,
+    fullName: row.user.full_name ?? null,
     userDisabled: row.user.disabled,
     image: row.application.image,
     policy,

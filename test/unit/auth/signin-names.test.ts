@@ -1,5 +1,6 @@
 import { escapeDnValue, escapeFilterValue } from '../../../server/auth/ldap-escape';
 import { hubNameFor, isValidUsername } from '../../../server/auth/usernames';
+import { containerEnv } from '../../../server/spawner/container-env';
 
 describe('LDAP escaping', () => {
   it('makes filter metacharacters plain values (RFC 4515)', () => {
@@ -36,5 +37,31 @@ describe('hub names for provider names', () => {
     const names = ['a@b.org', 'a+b.org', 'a b.org', 'A@b.org', 'a-b.org-x'];
     const hub = names.map(hubNameFor);
     expect(new Set(hub).size).toBe(names.length);
+  });
+});
+
+describe('container environment of a provider user', () => {
+  it('carries the full name in JPY_USER and the safe hub name in URLs and USER', () => {
+    const name = hubNameFor('Jane.Doe+lab@example.org');
+    const policy = {
+      allow_home: false,
+      allow_startup_data: false,
+      volume_source: null,
+      volume_target: null,
+      volume_mode: null,
+      app_license: null,
+      memory_limit: null,
+      cpu_limit: null,
+      pids_limit: null,
+    };
+    const env = containerEnv(
+      { user: name, fullName: 'Jane.Doe+lab@example.org', policy },
+      'a'.repeat(32),
+      { configurables: [] },
+      undefined,
+    );
+    expect(env.JPY_USER).toBe('Jane.Doe+lab@example.org');
+    expect(env.JPY_BASE_USER_URL).toBe(`/user/${name}`);
+    expect(env.USER).toMatch(/^[a-z_][a-z0-9_-]{0,31}$/);
   });
 });
