@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { escapeDnValue } from '../../server/auth/ldap-escape';
 import { freePort } from './free-port';
 
 /**
@@ -31,7 +32,7 @@ export interface Slapd {
 const MANAGER = { dn: `cn=manager,${LDAP_BASE}`, password: 'manager-secret-123' };
 
 function personLdif(p: LdapPerson): string {
-  return `dn: uid=${p.uid},ou=people,${LDAP_BASE}
+  return `dn: uid=${escapeDnValue(p.uid)},ou=people,${LDAP_BASE}
 objectClass: inetOrgPerson
 uid: ${p.uid}
 cn: ${p.uid}
@@ -51,7 +52,9 @@ function seedLdif(people: LdapPerson[]): string {
     `dn: ${LDAP_ADMIN_GROUP}\nobjectClass: groupOfNames\ncn: hub-admins\n` +
       // groupOfNames needs a member; the manager stands in when no person is admin.
       (admins.length ? admins : [null])
-        .map((p) => `member: ${p ? `uid=${p.uid},ou=people,${LDAP_BASE}` : MANAGER.dn}`)
+        .map(
+          (p) => `member: ${p ? `uid=${escapeDnValue(p.uid)},ou=people,${LDAP_BASE}` : MANAGER.dn}`,
+        )
         .join('\n') +
       '\n',
   ].join('\n');
