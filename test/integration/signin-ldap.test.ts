@@ -1,3 +1,6 @@
+import { LdapAuthenticator } from '../../server/auth/ldap-authenticator';
+import { checkAuthenticators } from '../../server/auth/authenticators';
+import { loadConfig } from '../../server/config/load';
 import { AuditEventEntity } from '../../server/db/entities';
 import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
 import {
@@ -173,5 +176,35 @@ describe('LDAP server down', () => {
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('LDAP misconfigured', () => {
+  it('refuses to start with a URL that is not ldap:// or ldaps://, naming the key', async () => {
+    await expect(
+      bootHub({}, { env: { ...templateEnv(), HUB_AUTH__LDAP__URL: 'http://127.0.0.1:389' } }),
+    ).rejects.toThrow(/auth\.ldap\.url \(HUB_AUTH__LDAP__URL\): ldap:\/\/host:port/);
+  });
+
+  it('refuses to start with both a DN template and a search base', async () => {
+    await expect(
+      bootHub({}, { env: { ...templateEnv(), HUB_AUTH__LDAP__SEARCH_BASE: LDAP_BASE } }),
+    ).rejects.toThrow(/either user_dn_template or search_base/);
+  });
+
+  it('warns at start, in words naming the setting and without the secret', async () => {
+    const down = await startSlapd(PEOPLE);
+    await down.stop();
+    const warnings: Array<Record<string, unknown>> = [];
+    const log = {
+      info: () => undefined,
+      warn: (o: Record<string, unknown>) => warnings.push(o),
+    } as unknown as Parameters<typeof checkAuthenticators>[1];
+    const config = loadConfig({ ...searchEnv('the-bind-secret'), HUB_AUTH__LDAP__URL: down.url });
+    const ldap = new LdapAuthenticator(config.auth.ldap!, 'the-bind-secret', {} as never);
+    await checkAuthenticators({ password: [ldap], redirect: [], form: true }, log);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].problem)).toMatch(/cannot be reached.*auth\.ldap\.url/);
+    expect(JSON.stringify(warnings)).not.toContain('the-bind-secret');
   });
 });

@@ -1,5 +1,5 @@
 import { AuditEventEntity } from '../../server/db/entities';
-import { bootHub, type TestHub } from '../helpers/hub';
+import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
 import { finish, providerCallbackUrl } from '../helpers/oidc/flow';
 import {
   CLIENT,
@@ -151,6 +151,23 @@ describe('OpenID Connect misconfigured or down', () => {
       expect(r.text).not.toContain(wrong);
     } finally {
       await provider.stop();
+      await hub.close();
+    }
+  });
+
+  it('with auth.local off, answers POST /login with a 400 that points to the provider', async () => {
+    const { issuer } = await reserveIssuer();
+    const hub = await bootHub({}, { env: { ...oidcEnv(issuer), HUB_AUTH__LOCAL: 'false' } });
+    try {
+      const r = await hub.client().json<{ error: { message: string } }>('/login', {
+        method: 'POST',
+        json: { username: ADMIN.name, password: ADMIN.password },
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.error.message).toMatch(/no login form.*\/login\/oidc/);
+      const options = await hub.client().json('/api/v1/login-options');
+      expect(options.body).toMatchObject({ form: false });
+    } finally {
       await hub.close();
     }
   });
