@@ -74,14 +74,17 @@ const OPERATIONS: Operation[] = [
     description:
       'A JSON body answers with the caller; the login form (urlencoded) answers 302 to `next` ' +
       'with the session cookie set, or 401 with the form again. Repeated failures per user ' +
-      'name and per address answer 429 with Retry-After.',
+      'name and per address answer 429 with Retry-After. Local accounts are asked first, then ' +
+      'LDAP (`auth.ldap`); a directory that cannot be reached answers 503 naming the setting, ' +
+      'an account the hub refuses (disabled, name taken) 403 `login_refused`, and a hub without ' +
+      'the form (`auth.local` false, no LDAP) 400.',
     body: W.LoginRequest,
     form: W.LoginForm,
     responses: {
       200: answer('Signed in (JSON); the session cookie is set.', W.Me),
       302: { description: 'Signed in (form): redirect to `next`.' },
     },
-    errors: [401, 403, 429],
+    errors: [400, 401, 403, 429, 503],
   },
   {
     method: 'get',
