@@ -9,6 +9,8 @@ import { EntitySchema } from 'typeorm';
 export interface UserRow {
   id: number;
   name: string;
+  /** The identity provider's name for the user when it is no valid hub name (an e-mail). */
+  full_name?: string | null;
   password_hash: string | null;
   admin: boolean;
   disabled: boolean;
@@ -89,6 +91,7 @@ export const UserEntity = new EntitySchema<UserRow>({
   columns: {
     id: { type: Number, primary: true, generated: 'increment' },
     name: { type: String, unique: true },
+    full_name: { type: String, nullable: true },
     password_hash: { type: String, nullable: true },
     admin: { type: Boolean, default: false },
     disabled: { type: Boolean, default: false },

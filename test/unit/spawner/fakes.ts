@@ -149,6 +149,7 @@ export class MemoryGrants implements GrantSource {
       mappingId,
       user,
       userId,
+      fullName: null,
       userDisabled: false,
       image,
       policy: {
