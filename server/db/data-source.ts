@@ -5,12 +5,14 @@ import { ALL_ENTITIES } from './entities';
 import { Initial1763700000001 } from './migrations/0001-initial';
 import { PolicyResources1763700000002 } from './migrations/0002-policy-resources';
 import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
+import { PolicySimphony1763700000004 } from './migrations/0004-policy-simphony';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
 export const MIGRATIONS = [
   Initial1763700000001,
   PolicyResources1763700000002,
   GrantAppIndex1763700000003,
+  PolicySimphony1763700000004,
 ];
 
 export function databasePath(dataDir: string): string {
