@@ -59,12 +59,13 @@ function authenticate(ctx: Context): Promise<UserRow | null> {
   });
 }
 
-/** POST /login and POST /logout. */
+/** POST /login (also at /hub/login) and POST /logout. */
 export function loginRouter(hub: Hub): Router {
   passport.use(localStrategy(hub.users));
   const router = new Router();
 
-  router.post('/login', async (ctx) => {
+  // /hub/login is where SimPhoNy-Remote's JupyterHub took the login form; its clients post there.
+  router.post(['/login', '/hub/login'], async (ctx) => {
     if (ctx.query.username !== undefined || ctx.query.password !== undefined)
       throw new BadRequest(
         'send username and password in the request body, never in the URL (URLs end up in logs and history)',
