@@ -35,7 +35,11 @@ export const PolicyInput = z
           '"" means none, as SimPhoNy-Remote writes it.',
       }),
     volume_target: path.nullable().optional(),
-    volume_mode: z.enum(['ro', 'rw']).nullable().optional().openapi({ description: 'Default ro.' }),
+    volume_mode: z
+      .enum(['ro', 'rw', ''])
+      .nullable()
+      .optional()
+      .openapi({ description: 'Default ro; "" is none, as SimPhoNy-Remote writes it.' }),
     app_license: z
       .string()
       .nullable()
