@@ -10,6 +10,7 @@ import { adminUsersRouter } from './admin-users';
 import { meRouter } from './me';
 import { openApiRouter } from './openapi-route';
 import { operatorRouter } from './operator';
+import { simphonyRouter } from './simphony';
 import { tokensRouter } from './tokens';
 
 /** Every router of the REST API, one factory per resource, mounted in this order by app.ts. */
@@ -24,5 +25,6 @@ export const ROUTERS: Array<(hub: Hub) => Router> = [
   adminGrantsRouter,
   containersRouter,
   adminContainersRouter,
+  simphonyRouter,
   openApiRouter,
 ];

@@ -162,7 +162,7 @@ function redirectRoutes(hub: Hub, router: Router): void {
   });
 }
 
-/** POST /login, POST /logout, the providers' redirect routes and GET /api/v1/login-options. */
+/** POST /login (also at /hub/login), POST /logout, the providers' redirect routes and GET /api/v1/login-options. */
 export function loginRouter(hub: Hub): Router {
   const router = new Router();
 
@@ -181,7 +181,8 @@ export function loginRouter(hub: Hub): Router {
 
   redirectRoutes(hub, router);
 
-  router.post('/login', async (ctx) => {
+  // /hub/login is where SimPhoNy-Remote's JupyterHub took the login form; its clients post there.
+  router.post(['/login', '/hub/login'], async (ctx) => {
     if (ctx.query.username !== undefined || ctx.query.password !== undefined)
       throw new BadRequest(
         'send username and password in the request body, never in the URL (URLs end up in logs and history)',

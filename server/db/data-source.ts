@@ -6,6 +6,7 @@ import { Initial1763700000001 } from './migrations/0001-initial';
 import { PolicyResources1763700000002 } from './migrations/0002-policy-resources';
 import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
 import { UserFullName1763700000004 } from './migrations/0004-user-full-name';
+import { PolicySimphony1763700000005 } from './migrations/0005-policy-simphony';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
 export const MIGRATIONS = [
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   PolicyResources1763700000002,
   GrantAppIndex1763700000003,
   UserFullName1763700000004,
+  PolicySimphony1763700000005,
 ];
 
 export function databasePath(dataDir: string): string {

@@ -29,6 +29,10 @@ export interface PolicyRow {
   id: number;
   allow_home: boolean;
   allow_startup_data: boolean;
+  /** The owner may share a running container (SimPhoNy-Remote's name). */
+  allow_view: boolean;
+  /** SimPhoNy-Remote's "has a common data volume": informational, the volume fields decide. */
+  allow_common: boolean;
   volume_source: string | null;
   volume_target: string | null;
   volume_mode: 'ro' | 'rw' | null;
@@ -117,6 +121,8 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     id: { type: Number, primary: true, generated: 'increment' },
     allow_home: { type: Boolean, default: false },
     allow_startup_data: { type: Boolean, default: false },
+    allow_view: { type: Boolean, default: false },
+    allow_common: { type: Boolean, default: false },
     volume_source: { type: String, nullable: true },
     volume_target: { type: String, nullable: true },
     volume_mode: { type: String, nullable: true },

@@ -52,6 +52,8 @@ export function policyFromForm(form: PolicyForm): { policy: Policy } | { error: 
     policy: {
       allow_home: form.allow_home,
       allow_startup_data: form.allow_startup_data,
+      allow_view: false,
+      allow_common: Boolean(source),
       volume_source: source || null,
       volume_target: target || null,
       volume_mode: source ? (form.read_only ? 'ro' : 'rw') : null,

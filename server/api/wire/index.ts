@@ -13,5 +13,6 @@ export * from './grants';
 export * from './images';
 export * from './operator';
 export * from './session';
+export * from './simphony';
 export * from './tokens';
 export * from './users';

@@ -50,6 +50,8 @@ describe('container environment of a provider user', () => {
       volume_target: null,
       volume_mode: null,
       app_license: null,
+      allow_view: false,
+      allow_common: false,
       memory_limit: null,
       cpu_limit: null,
       pids_limit: null,

@@ -155,6 +155,8 @@ export class MemoryGrants implements GrantSource {
       policy: {
         allow_home: false,
         allow_startup_data: false,
+        allow_view: false,
+        allow_common: false,
         volume_source: null,
         volume_target: null,
         volume_mode: null,
