@@ -1,7 +1,6 @@
 import Dockerode from 'dockerode';
 import { LABELS } from '../../server/spawner/names';
-import { SWARM_NETWORK_LABEL } from '../../server/spawner/swarm-spec';
-import { ADMIN, bootHub, type Client } from '../helpers/hub';
+import { ADMIN, bootHub } from '../helpers/hub';
 import { appLabels, TestImages } from '../helpers/images';
 import {
   cleanupSwarmRealm,
@@ -10,7 +9,7 @@ import {
   type HubContainer,
   runHubContainer,
 } from './hub-container';
-import { buildSpawnerImages, grantApp, type SpawnerImages, until } from './spawner-fixtures';
+import { grantApp, until } from './spawner-fixtures';
 
 /**
  * The hub image run as deployments run it, and the Swarm spawner inside it. Every request from
@@ -19,12 +18,6 @@ import { buildSpawnerImages, grantApp, type SpawnerImages, until } from './spawn
  */
 jest.setTimeout(600_000);
 const docker = new Dockerode();
-
-interface Started {
-  url_id: string;
-  url: string;
-  status: string;
-}
 
 describe('hub image (spawner.class docker)', () => {
   let hub: HubContainer;
@@ -53,160 +46,45 @@ const swarm = ensureSwarm();
 const describeSwarm = 'skip' in swarm ? describe.skip : describe;
 if ('skip' in swarm) console.warn(`swarm tests skipped: ${swarm.skip}`);
 
-describeSwarm('hub image with spawner.class swarm', () => {
+describeSwarm('hub image with spawner.class swarm: a task Swarm rejects', () => {
   let hub: HubContainer;
-  let admin: Client;
   const images = new TestImages(docker);
-  let apps: SpawnerImages;
-  let web2: string;
-
-  beforeAll(async () => {
-    ensureHubImage();
-    apps = await buildSpawnerImages(images);
-    web2 = (
-      await images.build('swarm-web2', {
-        cmd: (await docker.getImage(apps.web).inspect()).Config.Cmd ?? [],
-        labels: appLabels({ ui_name: 'Web Two', type: 'webapp' }),
-      })
-    ).ref;
-    hub = await runHubContainer(docker, { HUB_SPAWNER__CLASS: 'swarm' });
-    admin = await hub.admin();
-  });
   afterAll(async () => {
     if (hub) {
       await hub.remove();
       await cleanupSwarmRealm(docker, hub.realm);
     }
     await images.removeAll();
-    if (!('skip' in swarm) && swarm.inited)
-      await docker.swarmLeave({ force: true }).catch(() => undefined);
   });
 
-  const services = (urlId?: string) =>
-    docker.listServices({
-      filters: {
-        label: [`${LABELS.realm}=${hub.realm}`, ...(urlId ? [`${LABELS.urlId}=${urlId}`] : [])],
-      },
+  it('fails the start at once with the engine\u2019s reason and leaves nothing', async () => {
+    ensureHubImage();
+    const web = await images.build('swarm-rejected', {
+      labels: appLabels({ ui_name: 'Rejected', type: 'webapp' }),
     });
-
-  async function start(image: string): Promise<Started> {
-    const mappingId = await grantApp(admin, ADMIN.name, image);
-    const res = await admin.json<Started>('/api/v1/containers', {
-      method: 'POST',
-      json: { mapping_id: mappingId },
+    // /app/config exists in the hub's container but not on the host: the hub's own checks pass
+    // and the engine rejects the task for its missing bind source.
+    hub = await runHubContainer(docker, {
+      HUB_SPAWNER__CLASS: 'swarm',
+      HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '["/app/config"]',
     });
-    if (res.status !== 201)
-      throw new Error(
-        `start ${image}: ${res.status} ${JSON.stringify(res.body)}\n${await hub.logs()}`,
-      );
-    return res.body;
-  }
-
-  let first: Started;
-
-  it('starts an app as a labelled service and proxies it from inside the hub container', async () => {
-    first = await start(apps.web);
-    const page = await admin.fetch(first.url);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toBe('ok\n');
-
-    const [service] = await services(first.url_id);
-    const spec = service.Spec!;
-    expect(spec.Labels).toMatchObject({
-      [LABELS.user]: ADMIN.name,
-      [LABELS.urlId]: first.url_id,
-      [LABELS.realm]: hub.realm,
+    const admin = await hub.admin();
+    const mappingId = await grantApp(admin, ADMIN.name, web.ref, {
+      volume_source: '/app/config',
+      volume_target: '/data',
     });
-    const task = spec.TaskTemplate as {
-      ContainerSpec: { Image: string; Labels: Record<string, string>; Env: string[] };
-      RestartPolicy: { Condition: string };
-      Resources: { Limits: { MemoryBytes: number; NanoCPUs: number } };
-    };
-    expect(task.ContainerSpec.Image).toMatch(/^sha256:/);
-    expect(task.ContainerSpec.Labels[LABELS.urlId]).toBe(first.url_id);
-    expect(task.ContainerSpec.Env).toEqual(
-      expect.arrayContaining([`JPY_USER=${ADMIN.name}`, `URL_ID=${first.url_id}`]),
-    );
-    expect(task.RestartPolicy.Condition).toBe('none');
-    expect(task.Resources.Limits.MemoryBytes).toBeGreaterThan(0);
-    expect(task.Resources.Limits.NanoCPUs).toBeGreaterThan(0);
-    expect((spec as { EndpointSpec?: { Mode?: string } }).EndpointSpec?.Mode).toBe('dnsrr');
-    expect(spec.Name!.length).toBeLessThanOrEqual(63);
-  });
-
-  it('puts every app on an overlay of its own, with no way onto another app\u2019s', async () => {
-    const second = await start(web2);
-    expect((await admin.fetch(second.url)).status).toBe(200);
-    const nets = [];
-    for (const app of [first, second]) {
-      const [service] = await services(app.url_id);
-      const network = service.Spec!.Labels![SWARM_NETWORK_LABEL];
-      const tasks = await docker.listTasks({ filters: { service: [service.ID!] } });
-      const attached = (
-        tasks[0] as { NetworksAttachments?: { Network: { Spec: { Name: string } } }[] }
-      ).NetworksAttachments!.map((a) => a.Network.Spec.Name);
-      // The task is on its own network and nothing else: no shared switch with other apps.
-      expect(attached).toEqual([network]);
-      const info = await docker.getNetwork(network).inspect();
-      nets.push({ name: network, subnet: info.IPAM!.Config![0].Subnet as string });
-    }
-    expect(nets[0].name).not.toBe(nets[1].name);
-    expect(nets[0].subnet).not.toBe(nets[1].subnet);
-    const del = await admin.fetch(`/api/v1/containers/${second.url_id}`, { method: 'DELETE' });
-    expect(del.status).toBe(204);
-  });
-
-  it('serves the app again after the hub container restarts (adoption)', async () => {
-    await hub.restart();
-    admin = await hub.admin();
-    const list = await admin.json<Started[]>('/api/v1/containers');
-    expect(list.body.map((c) => c.url_id)).toContain(first.url_id);
-    // The published port changed with the restart: the app's URL carries the new one.
-    first = list.body.find((c) => c.url_id === first.url_id)!;
-    await until(
-      'the adopted app answers',
-      async () => (await admin.fetch(first.url)).status === 200,
-    );
-  });
-
-  it('stops an app: the service goes at once and its route with it', async () => {
-    const del = await admin.fetch(`/api/v1/containers/${first.url_id}`, { method: 'DELETE' });
-    expect(del.status).toBe(204);
-    expect(await services(first.url_id)).toHaveLength(0);
-    expect((await admin.fetch(first.url)).status).not.toBe(200);
-  });
-
-  it('reports an app that exits at once, and leaves no service behind', async () => {
-    const mappingId = await grantApp(admin, ADMIN.name, apps.dying);
-    const res = await admin.json<{ error: { message: string } }>('/api/v1/containers', {
-      method: 'POST',
-      json: { mapping_id: mappingId },
-    });
-    expect(res.status).toBeGreaterThanOrEqual(500);
-    expect(res.body.error.message).toMatch(/giving up/);
-    await until('no service of the dying app', async () =>
-      (await services()).every((s) => s.Spec?.Labels?.[LABELS.mappingId] !== mappingId),
-    );
-  });
-
-  it('refuses an image the engine does not have, creating nothing', async () => {
-    const missing = images.ref('never-built');
-    await admin.json('/api/v1/admin/applications', {
-      method: 'POST',
-      json: { image: missing, force: true },
-    });
-    const g = await admin.json<{ mapping_id: string }>('/api/v1/admin/accounting', {
-      method: 'POST',
-      json: { user: ADMIN.name, image: missing, policy: {} },
-    });
-    const before = (await services()).length;
     const res = await admin.json<{ error: { code: string; message: string } }>(
       '/api/v1/containers',
-      { method: 'POST', json: { mapping_id: g.body.mapping_id } },
+      { method: 'POST', json: { mapping_id: mappingId } },
     );
-    expect(res.status).toBe(503);
-    expect(res.body.error.message).toMatch(/not (available|present)/);
-    expect((await services()).length).toBe(before);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/task rejected: .*bind source path does not exist/);
+    const realm = { label: [`${LABELS.realm}=${hub.realm}`] };
+    expect(await docker.listServices({ filters: realm })).toHaveLength(0);
+    await until(
+      'the app network is removed',
+      async () => (await docker.listNetworks({ filters: realm })).length === 0,
+    );
   });
 });
 
