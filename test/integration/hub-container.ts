@@ -31,9 +31,14 @@ export function ensureHubImage(): void {
   }
 }
 
+/**
+ * Runs the hub image. `hostNetwork`: the single-host compose set-up (config/compose.yaml), the
+ * hub in the host's network namespace listening on a free loopback port.
+ */
 export async function runHubContainer(
   docker: Dockerode,
   env: Record<string, string> = {},
+  opts: { hostNetwork?: boolean } = {},
 ): Promise<HubContainer> {
   const realm = `it${crypto.randomBytes(4).toString('hex')}`;
   const volume = `hub-test-${realm}`;
@@ -46,12 +51,15 @@ export async function runHubContainer(
       HUB_ADMIN_PASSWORD: ADMIN.password,
       HUB_REALM: realm,
       HUB_LOG_LEVEL: 'info',
+      ...(opts.hostNetwork ? { HUB_PORT: '0', HUB_BIND: '127.0.0.1' } : {}),
       ...env,
     }).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: { '8000/tcp': {} },
     HostConfig: {
       Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${volume}:/data`],
-      PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      ...(opts.hostNetwork
+        ? { NetworkMode: 'host' }
+        : { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } }),
     },
   });
   let base = '';
@@ -59,11 +67,10 @@ export async function runHubContainer(
     await container.start().catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 304) throw err;
     });
-    const info = await container.inspect();
-    const port = info.NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
-    base = `http://127.0.0.1:${port}`;
+    const startedAt = (await container.inspect()).State.StartedAt;
     const end = Date.now() + 60_000;
     for (;;) {
+      base = await address(startedAt);
       const ok = await fetch(`${base}/health`)
         .then((r) => r.ok)
         .catch(() => false);
@@ -71,6 +78,18 @@ export async function runHubContainer(
       if (Date.now() > end) throw new Error(`the hub container did not answer:\n${await logs()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+  };
+  // Published: the engine's port binding. Host network: the port the hub printed (since start).
+  const address = async (since: string): Promise<string> => {
+    if (!opts.hostNetwork) {
+      const info = await container.inspect();
+      return `http://127.0.0.1:${info.NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort}`;
+    }
+    const out = (
+      await container.logs({ stdout: true, since: Math.floor(Date.parse(since) / 1000) })
+    ).toString('utf8');
+    const m = [...out.matchAll(/hub listening on http:\/\/127\.0\.0\.1:(\d+)/g)].at(-1);
+    return m ? `http://127.0.0.1:${m[1]}` : 'http://127.0.0.1:1';
   };
   const logs = async () =>
     (await container.logs({ stdout: true, stderr: true, tail: 60 })).toString('utf8');

@@ -9,7 +9,7 @@ import {
   type HubContainer,
   runHubContainer,
 } from './hub-container';
-import { grantApp, until } from './spawner-fixtures';
+import { cleanupRealm, grantApp, until, WEB_CMD } from './spawner-fixtures';
 
 /**
  * The hub image run as deployments run it, and the Swarm spawner inside it. Every request from
@@ -39,6 +39,42 @@ describe('hub image (spawner.class docker)', () => {
     if (page.status === 302 && location) page = await admin.fetch(location);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
+
+describe('hub image on one host (config/compose.yaml: host network, spawner.class docker)', () => {
+  let hub: HubContainer;
+  const images = new TestImages(docker);
+  const network = `hub-test-net-${images.run}`;
+  afterAll(async () => {
+    if (hub) {
+      await hub.remove();
+      await cleanupRealm(docker, hub.realm, network);
+    }
+    await images.removeAll();
+  });
+
+  it('starts an app on the no-ICC bridge and proxies it, reached on loopback only', async () => {
+    ensureHubImage();
+    const web = await images.build('image-web', {
+      cmd: WEB_CMD,
+      labels: appLabels({ ui_name: 'Image Web', type: 'webapp' }),
+    });
+    hub = await runHubContainer(docker, { HUB_SPAWNER__NETWORK: network }, { hostNetwork: true });
+    const admin = await hub.admin();
+    const mappingId = await grantApp(admin, ADMIN.name, web.ref);
+    const res = await admin.json<{ url: string; url_id: string }>('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: mappingId },
+    });
+    expect(res.status).toBe(201);
+    const page = await admin.fetch(res.body.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe('ok\n');
+    const net = await docker.getNetwork(network).inspect();
+    expect(net.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
+    const del = await admin.fetch(`/api/v1/containers/${res.body.url_id}`, { method: 'DELETE' });
+    expect(del.status).toBe(204);
   });
 });
 
