@@ -50,6 +50,8 @@ const NETWORK_CLEANUP_MS = 60_000;
  */
 export class SwarmSpawner implements Spawner {
   private readonly selfId: string | null;
+  /** App networks this hub's container has joined (a restarted hub starts empty and re-joins). */
+  private readonly attached = new Set<string>();
 
   constructor(
     private readonly docker: Dockerode,
@@ -121,7 +123,7 @@ export class SwarmSpawner implements Spawner {
     const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
     const install = this.settings.install.id;
     const name = serviceName(this.settings.realm, req.user, req.mappingId, install);
-    const network = appNetworkName(name);
+    const network = appNetworkName(name, req.urlId);
     await this.removeLeftover(name);
     let serviceId: string | null = null;
     try {
@@ -149,7 +151,7 @@ export class SwarmSpawner implements Spawner {
       // Joining a network takes most of a second: done while the service is being created.
       const [created] = await Promise.all([
         this.docker.createService(spec as Dockerode.CreateServiceOptions),
-        attachSelf(this.docker, selfId, network),
+        attachSelf(this.docker, selfId, network).then(() => this.attached.add(network)),
       ]);
       serviceId = (created as { id?: string; ID?: string }).id ?? (created as { ID: string }).ID;
       onProgress('starting', 'waiting for the task to run');
@@ -249,6 +251,7 @@ export class SwarmSpawner implements Spawner {
   }
 
   private async removeNetwork(network: string): Promise<void> {
+    this.attached.delete(network);
     if (this.selfId)
       await detachSelf(this.docker, this.selfId, network).catch((err) =>
         this.log.warn({ network, err: dockerMessage(err) }, 'leaving the app network failed'),
@@ -325,30 +328,42 @@ export class SwarmSpawner implements Spawner {
 
   async list(filter?: ContainerFilter): Promise<ContainerInfo[]> {
     let services: Service[];
+    let tasks: Task[];
     try {
-      services = (await this.docker.listServices({
-        filters: { label: this.realmFilter(filter) },
-      })) as Service[];
+      const labels = this.realmFilter(filter);
+      // Two calls whatever the number of apps: tasks carry their service's labels.
+      [services, tasks] = (await Promise.all([
+        this.docker.listServices({ filters: { label: labels } }),
+        this.docker.listTasks({ filters: { label: labels } }),
+      ])) as [Service[], Task[]];
     } catch (err) {
       throw this.explain(err);
     }
-    return Promise.all(services.map((s) => this.infoOf(s)));
+    const byService = new Map<string, Task[]>();
+    for (const t of tasks)
+      byService.set(t.ServiceID ?? '', [...(byService.get(t.ServiceID ?? '') ?? []), t]);
+    return Promise.all(services.map((s) => this.infoOf(s, byService.get(s.ID) ?? [])));
   }
 
   /** Reads the newest task; after a hub restart its container joins the app network again. */
-  private async infoOf(service: Service): Promise<ContainerInfo> {
-    const tasks = (await this.docker.listTasks({ filters: { service: [service.ID] } })) as Task[];
+  private async infoOf(service: Service, known?: Task[]): Promise<ContainerInfo> {
+    const tasks =
+      known ?? ((await this.docker.listTasks({ filters: { service: [service.ID] } })) as Task[]);
     const task = latestTask(tasks);
     const network = service.Spec?.Labels?.[SWARM_NETWORK_LABEL];
     if (
       task?.Status?.State === 'running' &&
       this.selfId &&
       network &&
+      !this.attached.has(network) &&
       this.ownerOf(service) === 'self'
-    )
-      await attachSelf(this.docker, this.selfId, network).catch((err) =>
-        this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
+    ) {
+      await attachSelf(this.docker, this.selfId, network).then(
+        () => this.attached.add(network),
+        (err) =>
+          this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
       );
+    }
     return this.toInfo(service, task);
   }
 

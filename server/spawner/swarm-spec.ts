@@ -27,10 +27,14 @@ export function serviceName(
   return name.slice(0, MAX_SERVICE_NAME - tail.length).replace(/-+$/, '') + tail;
 }
 
-/** The app's own network: one overlay per app, so two apps never share a switch. */
-export function appNetworkName(service: string): string {
-  const hash = crypto.createHash('sha256').update(service).digest('hex').slice(0, 12);
-  return `${service.slice(0, MAX_SERVICE_NAME - 17)}-net-${hash}`.slice(0, MAX_SERVICE_NAME);
+/**
+ * The app's own network: one overlay per app, so two apps never share a switch. Named per start
+ * (url_id hashed in): the network of a just-stopped app lingers with its container for a few
+ * seconds, and a new start of the same grant must not collide with it.
+ */
+export function appNetworkName(service: string, urlId: string): string {
+  const hash = crypto.createHash('sha256').update(`${service}/${urlId}`).digest('hex').slice(0, 12);
+  return `${service.slice(0, MAX_SERVICE_NAME - 17)}-net-${hash}`;
 }
 
 export interface SwarmSpecSettings {

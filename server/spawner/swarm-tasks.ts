@@ -13,6 +13,7 @@ export interface Service {
 
 export interface Task {
   ID: string;
+  ServiceID?: string;
   CreatedAt?: string;
   Status?: {
     Timestamp?: string;

@@ -214,11 +214,13 @@ describe.each(backends)('spawner contract: %s', (_name, make) => {
   }
 
   let app: Started;
+  let appGrant: string;
 
   it('starts an app that answers through the proxy, labelled, with its env and limits', async () => {
     const res = await start(apps.web, { memory_limit: '256m', cpu_limit: 0.5 });
     expect(res.status).toBe(201);
     app = res.body;
+    appGrant = res.mappingId;
     const page = await be.admin.fetch(app.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toBe('ok\n');
@@ -268,6 +270,14 @@ describe.each(backends)('spawner contract: %s', (_name, make) => {
     expect(del.status).toBe(204);
     expect(await be.view(app.url_id)).toBeNull();
     expect((await be.admin.fetch(app.url)).status).not.toBe(200);
+    // Started again at once: what the stopped app leaves for a few seconds is no obstacle.
+    const again = await be.admin.json<Started>('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: appGrant },
+    });
+    expect(again.status).toBe(201);
+    expect((await be.admin.fetch(again.body.url)).status).toBe(200);
+    await be.admin.fetch(`/api/v1/containers/${again.body.url_id}`, { method: 'DELETE' });
   });
 
   it('reports an app that dies at start with its last output, leaving nothing', async () => {

@@ -26,8 +26,8 @@ describe('swarm service names', () => {
     expect(serviceName('r', 'x'.repeat(80), 'm2', 'install')).not.toBe(
       serviceName('r', 'x'.repeat(80), 'm1', 'install'),
     );
-    expect(appNetworkName(long).length).toBeLessThanOrEqual(MAX_SERVICE_NAME);
-    expect(appNetworkName(long)).not.toBe(long);
+    expect(appNetworkName(long, 'a'.repeat(32)).length).toBeLessThanOrEqual(MAX_SERVICE_NAME);
+    expect(appNetworkName(long, 'a'.repeat(32))).not.toBe(appNetworkName(long, 'b'.repeat(32)));
   });
 });
 
