@@ -280,6 +280,24 @@ describe.each(backends)('spawner contract: %s', (_name, make) => {
     await be.admin.fetch(`/api/v1/containers/${again.body.url_id}`, { method: 'DELETE' });
   });
 
+  it('notices an app that dies while running: its route answers 503', async () => {
+    const res = await be.admin.json<Started>('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: appGrant },
+    });
+    expect(res.status).toBe(201);
+    // Service tasks carry the container labels too: one filter finds the app's container.
+    const [c] = await docker.listContainers({
+      filters: { label: [`${LABELS.realm}=${be.realm}`, `${LABELS.urlId}=${res.body.url_id}`] },
+    });
+    await docker.getContainer(c.Id).kill();
+    await until(
+      'the dead app\u2019s route answers 503',
+      async () => (await be.admin.fetch(res.body.url)).status === 503,
+    );
+    await be.admin.fetch(`/api/v1/containers/${res.body.url_id}`, { method: 'DELETE' });
+  });
+
   it('reports an app that dies at start with its last output, leaving nothing', async () => {
     const before = await be.count();
     const res = await start(apps.dying);
