@@ -11,6 +11,7 @@ const BENCHES: Record<string, string> = {
   proxy: 'proxy.ts',
   spawn: 'spawn.ts',
   scale: 'scale.ts',
+  swarm: 'swarm.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -67,6 +67,8 @@ declare -A parent=()
 all=()
 for dockerfile in "$IMAGES_DIR"/*/Dockerfile; do
   [[ -f $dockerfile ]] || continue
+  # An image with its own build script (images/hub: the hub itself) is not an app image.
+  [[ -e $(dirname "$dockerfile")/build.sh ]] && continue
   name=$(basename "$(dirname "$dockerfile")")
   all+=("$name")
   parent[$name]=$(sed -n 's/^FROM[[:space:]]\+\${HUB_IMAGE_PREFIX}\([a-z0-9._-]\+\):.*/\1/p' "$dockerfile" | head -n1)

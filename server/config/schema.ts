@@ -262,9 +262,11 @@ export const configSchema = z
     spawner: z
       .object({
         class: z
-          .enum(['docker'])
+          .enum(['docker', 'swarm'])
           .default('docker')
-          .describe('Spawner implementation by short name.'),
+          .describe(
+            'Spawner implementation by short name: docker = containers on the engine of DOCKER_HOST; swarm = one Docker Swarm service per app on the manager of DOCKER_HOST, each on its own overlay network that the hub joins (the hub must run as a container: images/hub, config/swarm.md).',
+          ),
         container_port: z
           .number()
           .int()

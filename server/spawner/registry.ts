@@ -5,6 +5,7 @@ import { DockerClient } from './docker-client';
 import { DockerSpawner } from './docker-spawner';
 import type { InstallIdentity } from './install-id';
 import type { Spawner } from './spawner';
+import { SwarmSpawner } from './swarm-spawner';
 
 /** Everything a spawner implementation may be built from. */
 export interface SpawnerDeps {
@@ -41,6 +42,20 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
         stopGraceSeconds: STOP_GRACE_SECONDS,
       },
       log,
+    ),
+  swarm: ({ config, docker, log, install }) =>
+    new SwarmSpawner(
+      docker,
+      {
+        realm: config.realm,
+        install,
+        init: config.spawner.init,
+        containerPort: config.spawner.container_port,
+        startTimeoutMs: config.spawner.start_timeout_seconds * 1000,
+        stopGraceSeconds: STOP_GRACE_SECONDS,
+        pollMs: 200,
+      },
+      log.child({ ns: 'swarm' }),
     ),
 };
 

@@ -1,0 +1,469 @@
+import type Dockerode from 'dockerode';
+import { HubError } from '../errors';
+import type { Logger } from '../log';
+import { chooseWebPort } from './container-spec';
+import { DockerUnavailable, dockerMessage, statusOf } from './docker-client';
+import { logTail, SpawnFailed } from './docker-spawner';
+import type { InstallIdentity } from './install-id';
+import { LABELS } from './names';
+import { ownerOf } from './ownership';
+import type {
+  ContainerFilter,
+  ContainerInfo,
+  ContainerState,
+  EventListener,
+  ProgressCallback,
+  SpawnRequest,
+  Spawner,
+} from './spawner';
+import { attachSelf, detachSelf, onAttachedNetwork, ownContainerId } from './swarm-attach';
+import {
+  appNetworkName,
+  buildServiceSpec,
+  serviceName,
+  SWARM_NETWORK_LABEL,
+  SWARM_PORT_LABEL,
+} from './swarm-spec';
+import { demuxLogs, latestTask, taskState, type Service, type Task } from './swarm-tasks';
+
+export interface SwarmSpawnerSettings {
+  realm: string;
+  install: InstallIdentity;
+  init: boolean;
+  containerPort: number;
+  startTimeoutMs: number;
+  stopGraceSeconds: number;
+  /** How often tasks are polled while starting, and by watch(). */
+  pollMs: number;
+  /** The hub's container; null when the hub runs on a host (then it cannot join overlays). */
+  selfId?: string | null;
+}
+
+/** How long a removed app's network is retried: its container lingers 6-16 s after the service. */
+const NETWORK_CLEANUP_MS = 60_000;
+
+/**
+ * Each app a Docker Swarm service with its own attachable overlay network, which the hub's
+ * container joins (overlapped with the service create) and leaves after the app. The hub must
+ * run as a container (images/hub): the host has no route to overlay subnets, and every target
+ * is checked against this process's interfaces before it is handed out.
+ */
+export class SwarmSpawner implements Spawner {
+  private readonly selfId: string | null;
+  /** App networks this hub's container has joined (a restarted hub starts empty and re-joins). */
+  private readonly attached = new Set<string>();
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly settings: SwarmSpawnerSettings,
+    private readonly log: Logger,
+  ) {
+    this.selfId = settings.selfId === undefined ? ownContainerId() : settings.selfId;
+  }
+
+  /** Checks the engine is a swarm manager and the hub can join overlays; removes stale networks. */
+  async init(): Promise<void> {
+    await this.checkManager();
+    this.requireSelf();
+    await this.pruneNetworks();
+  }
+
+  private async checkManager(): Promise<void> {
+    let info: { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    try {
+      info = (await this.docker.info()) as typeof info;
+    } catch (err) {
+      throw new DockerUnavailable(`the Docker engine does not answer: ${dockerMessage(err)}`);
+    }
+    const state = info.Swarm?.LocalNodeState ?? 'unknown';
+    if (state !== 'active' || info.Swarm?.ControlAvailable !== true) {
+      throw new SpawnFailed(
+        `spawner.class is swarm, but the Docker engine is not a swarm manager (swarm state: ${state}${state === 'active' ? ', a worker' : ''}); run \`docker swarm init\` there, point DOCKER_HOST at a manager, or set spawner.class to docker`,
+        503,
+        'swarm_unavailable',
+      );
+    }
+  }
+
+  private requireSelf(): string {
+    if (!this.selfId) {
+      throw new SpawnFailed(
+        'spawner.class is swarm, but the hub does not run in a container: it could not join the apps\u2019 overlay networks, and the host has no route to them; run the hub image (npm run build:hub-image, config/swarm.md)',
+        503,
+        'swarm_needs_container',
+      );
+    }
+    return this.selfId;
+  }
+
+  private realmFilter(filter: ContainerFilter = {}): string[] {
+    const labels = [`${LABELS.realm}=${this.settings.realm}`];
+    if (filter.user !== undefined) labels.push(`${LABELS.user}=${filter.user}`);
+    if (filter.mappingId !== undefined) labels.push(`${LABELS.mappingId}=${filter.mappingId}`);
+    if (filter.urlId !== undefined) labels.push(`${LABELS.urlId}=${filter.urlId}`);
+    return labels;
+  }
+
+  async start(req: SpawnRequest, onProgress: ProgressCallback): Promise<ContainerInfo> {
+    const deadline = Date.now() + this.settings.startTimeoutMs;
+    onProgress('creating', 'creating the service');
+    await this.checkManager();
+    const selfId = this.requireSelf();
+    let image: Dockerode.ImageInspectInfo;
+    try {
+      image = await this.docker.getImage(req.image).inspect();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw this.explain(err);
+      throw new SpawnFailed(
+        `the image ${req.image} is not present on the Docker host; an admin must load or build it`,
+        503,
+        'image_unavailable',
+      );
+    }
+    const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
+    const install = this.settings.install.id;
+    const name = serviceName(this.settings.realm, req.user, req.mappingId, install);
+    const network = appNetworkName(name, req.urlId);
+    await this.removeLeftover(name);
+    let serviceId: string | null = null;
+    try {
+      const net = await this.docker.createNetwork({
+        Name: network,
+        Driver: 'overlay',
+        Attachable: true,
+        CheckDuplicate: true,
+        Labels: {
+          [LABELS.realm]: this.settings.realm,
+          [LABELS.install]: install,
+          [LABELS.urlId]: req.urlId,
+        },
+      });
+      const spec = buildServiceSpec(
+        { ...req, name, imageId: image.Id, networkId: net.id, network },
+        port,
+        {
+          realm: this.settings.realm,
+          installId: install,
+          init: this.settings.init,
+          stopGraceSeconds: this.settings.stopGraceSeconds,
+        },
+      );
+      // Joining a network takes most of a second: done while the service is being created.
+      const [created] = await Promise.all([
+        this.docker.createService(spec as Dockerode.CreateServiceOptions),
+        attachSelf(this.docker, selfId, network).then(() => this.attached.add(network)),
+      ]);
+      serviceId = (created as { id?: string; ID?: string }).id ?? (created as { ID: string }).ID;
+      onProgress('starting', 'waiting for the task to run');
+      return await this.waitRunning(serviceId, deadline);
+    } catch (err) {
+      await this.removeApp(serviceId ?? name, network, false);
+      throw this.explain(err);
+    }
+  }
+
+  /** Polls the service's task until it runs (then its info), or fails at once when it cannot. */
+  private async waitRunning(serviceId: string, deadline: number): Promise<ContainerInfo> {
+    for (;;) {
+      const service = (await this.docker.getService(serviceId).inspect()) as Service;
+      const tasks = (await this.docker.listTasks({
+        filters: { service: [serviceId] },
+      })) as Task[];
+      const task = latestTask(tasks);
+      const state = task?.Status?.State;
+      if (state === 'running') {
+        const info = this.toInfo(service, task);
+        if (!info.target) throw this.unreachable(service, task);
+        return info;
+      }
+      if (
+        state &&
+        ['rejected', 'failed', 'shutdown', 'orphaned', 'complete', 'remove'].includes(state)
+      ) {
+        const logs = await this.logs(service.Spec?.Labels?.[LABELS.urlId] ?? '', 20).catch(
+          () => '',
+        );
+        throw new SpawnFailed(
+          `Swarm could not run the app: task ${state}: ${task?.Status?.Err ?? task?.Status?.Message ?? 'no reason given'}${logTail(logs)}`,
+          state === 'rejected' ? 400 : 500,
+          'task_' + state,
+        );
+      }
+      if (Date.now() >= deadline) {
+        throw new SpawnFailed(
+          `Swarm did not run the app within ${Math.round(this.settings.startTimeoutMs / 1000)} s (task ${state ?? 'not scheduled'}${task?.Status?.Message ? `: ${task.Status.Message}` : ''}); raise spawner.start_timeout_seconds if the cluster is just slow`,
+          504,
+          'start_timeout',
+        );
+      }
+      await new Promise((r) => setTimeout(r, this.settings.pollMs));
+    }
+  }
+
+  private unreachable(service: Service, task: Task | undefined): SpawnFailed {
+    const ip = taskAddress(task, service.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
+    return new SpawnFailed(
+      `the app's address ${ip ?? '(none)'} is not on a network the hub is attached to, so the hub refuses to send traffic to it; run the hub as a container that can join the app's overlay network (config/swarm.md)`,
+      502,
+      'target_unreachable',
+    );
+  }
+
+  /** A service of this installation with the name (a hub that died mid-spawn) is removed first. */
+  private async removeLeftover(name: string): Promise<void> {
+    let existing: Service;
+    try {
+      existing = (await this.docker.getService(name).inspect()) as Service;
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw this.explain(err);
+    }
+    if (this.ownerOf(existing) !== 'self') {
+      throw new SpawnFailed(
+        `the service name ${name} is taken by a service this hub did not create; remove it with \`docker service rm ${name}\` if it is not needed`,
+        409,
+        'name_taken',
+      );
+    }
+    this.log.info({ name }, 'removing leftover service with the same name');
+    await this.removeApp(existing.ID, existing.Spec?.Labels?.[SWARM_NETWORK_LABEL], true);
+  }
+
+  /**
+   * Removes the service at once (the proxy's route goes with the caller), then the network: its
+   * container lingers 6-16 s after the service, so the network is retried in the background.
+   */
+  private async removeApp(
+    service: string,
+    network: string | undefined,
+    wait: boolean,
+  ): Promise<void> {
+    try {
+      await this.docker.getService(service).remove();
+    } catch (err) {
+      if (statusOf(err) !== 404)
+        this.log.warn({ service, err: dockerMessage(err) }, 'service remove failed');
+    }
+    if (!network) return;
+    const done = this.removeNetwork(network);
+    if (wait) await done;
+    else void done;
+  }
+
+  private async removeNetwork(network: string): Promise<void> {
+    this.attached.delete(network);
+    if (this.selfId)
+      await detachSelf(this.docker, this.selfId, network).catch((err) =>
+        this.log.warn({ network, err: dockerMessage(err) }, 'leaving the app network failed'),
+      );
+    const until = Date.now() + NETWORK_CLEANUP_MS;
+    for (;;) {
+      try {
+        await this.docker.getNetwork(network).remove();
+        return;
+      } catch (err) {
+        if (statusOf(err) === 404) return;
+        if (Date.now() >= until) {
+          this.log.warn(
+            { network, err: dockerMessage(err) },
+            'app network not removed; the next start removes it',
+          );
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /** Networks of this installation whose service is gone (the hub stopped mid-cleanup). */
+  private async pruneNetworks(): Promise<void> {
+    const nets = await this.docker.listNetworks({
+      filters: {
+        label: [
+          `${LABELS.realm}=${this.settings.realm}`,
+          `${LABELS.install}=${this.settings.install.id}`,
+        ],
+      },
+    });
+    if (!nets.length) return;
+    const services = (await this.docker.listServices({
+      filters: { label: [`${LABELS.realm}=${this.settings.realm}`] },
+    })) as Service[];
+    const used = new Set(services.map((s) => s.Spec?.Labels?.[SWARM_NETWORK_LABEL]));
+    for (const n of nets) if (!used.has(n.Name)) void this.removeNetwork(n.Name);
+  }
+
+  private explain(err: unknown): HubError {
+    if (err instanceof HubError) return err;
+    const msg = dockerMessage(err);
+    if (!statusOf(err)) return new DockerUnavailable(`the Docker engine does not answer: ${msg}`);
+    this.log.error({ status: statusOf(err), err: msg }, 'swarm refused the service');
+    return new SpawnFailed(`Swarm could not start the app: ${msg.slice(0, 300)}`);
+  }
+
+  private async own(urlId: string): Promise<Service[]> {
+    const found = (await this.docker.listServices({
+      filters: { label: this.realmFilter({ urlId }) },
+    })) as Service[];
+    return found.filter((s) => this.ownerOf(s) === 'self');
+  }
+
+  private ownerOf(s: Service) {
+    return ownerOf(
+      this.settings.install,
+      s.Spec?.Labels?.[LABELS.install],
+      s.CreatedAt ? new Date(s.CreatedAt) : null,
+    );
+  }
+
+  async stop(urlId: string): Promise<void> {
+    for (const s of await this.own(urlId))
+      await this.removeApp(s.ID, s.Spec?.Labels?.[SWARM_NETWORK_LABEL], false);
+  }
+
+  async inspect(urlId: string): Promise<ContainerInfo | null> {
+    const [service] = await this.own(urlId);
+    return service ? this.infoOf(service) : null;
+  }
+
+  async list(filter?: ContainerFilter): Promise<ContainerInfo[]> {
+    let services: Service[];
+    let tasks: Task[];
+    try {
+      const labels = this.realmFilter(filter);
+      // Two calls whatever the number of apps: tasks carry their service's labels.
+      [services, tasks] = (await Promise.all([
+        this.docker.listServices({ filters: { label: labels } }),
+        this.docker.listTasks({ filters: { label: labels } }),
+      ])) as [Service[], Task[]];
+    } catch (err) {
+      throw this.explain(err);
+    }
+    const byService = new Map<string, Task[]>();
+    for (const t of tasks)
+      byService.set(t.ServiceID ?? '', [...(byService.get(t.ServiceID ?? '') ?? []), t]);
+    return Promise.all(services.map((s) => this.infoOf(s, byService.get(s.ID) ?? [])));
+  }
+
+  /** Reads the newest task; after a hub restart its container joins the app network again. */
+  private async infoOf(service: Service, known?: Task[]): Promise<ContainerInfo> {
+    const tasks =
+      known ?? ((await this.docker.listTasks({ filters: { service: [service.ID] } })) as Task[]);
+    const task = latestTask(tasks);
+    const network = service.Spec?.Labels?.[SWARM_NETWORK_LABEL];
+    if (
+      task?.Status?.State === 'running' &&
+      this.selfId &&
+      network &&
+      !this.attached.has(network) &&
+      this.ownerOf(service) === 'self'
+    ) {
+      await attachSelf(this.docker, this.selfId, network).then(
+        () => this.attached.add(network),
+        (err) =>
+          this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
+      );
+    }
+    return this.toInfo(service, task);
+  }
+
+  async logs(urlId: string, tail: number): Promise<string> {
+    const [service] = await this.own(urlId);
+    if (!service) return '';
+    const raw = (await this.docker
+      .getService(service.ID)
+      .logs({ stdout: true, stderr: true, tail, follow: false } as never)) as unknown as Buffer;
+    return demuxLogs(raw);
+  }
+
+  /**
+   * Swarm has no task events and container events are local to a node: tasks of the realm are
+   * polled and a change from running to anything else (or a vanished service) is reported.
+   */
+  watch(listener: EventListener): () => void {
+    const known = new Map<string, { id: string; running: boolean }>();
+    let connected: boolean | null = null;
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const infos = await this.list();
+        if (connected !== true) listener.onConnection((connected = true));
+        const seen = new Set<string>();
+        for (const info of infos) {
+          seen.add(info.urlId);
+          const running = info.state === 'running';
+          const before = known.get(info.urlId);
+          if (before?.running && !running)
+            listener.onEvent({
+              kind: 'died',
+              urlId: info.urlId,
+              containerId: info.id,
+              exitCode: info.exitCode,
+            });
+          known.set(info.urlId, { id: info.id, running });
+        }
+        for (const [urlId, k] of known) {
+          if (seen.has(urlId)) continue;
+          known.delete(urlId);
+          listener.onEvent({ kind: 'removed', urlId, containerId: k.id, exitCode: null });
+        }
+      } catch {
+        if (connected !== false) listener.onConnection((connected = false));
+      }
+    };
+    let timer: NodeJS.Timeout | null = null;
+    const loop = async () => {
+      await poll();
+      if (!stopped) timer = setTimeout(() => void loop(), this.settings.pollMs * 5);
+      timer?.unref();
+    };
+    void loop();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.docker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private toInfo(service: Service, task: Task | undefined): ContainerInfo {
+    const labels = service.Spec?.Labels ?? {};
+    const port = Number(labels[SWARM_PORT_LABEL] ?? this.settings.containerPort);
+    const state: ContainerState = taskState(task);
+    const ip = state === 'running' ? taskAddress(task, labels[SWARM_NETWORK_LABEL]) : null;
+    // The one place a target is handed out: only an address on a network this process is on.
+    const target = ip && onAttachedNetwork(ip) ? `http://${ip}:${port}` : null;
+    const exitCode = task?.Status?.ContainerStatus?.ExitCode;
+    return {
+      id: service.ID,
+      name: service.Spec?.Name ?? '',
+      urlId: labels[LABELS.urlId] ?? '',
+      user: labels[LABELS.user] ?? '',
+      mappingId: labels[LABELS.mappingId] ?? '',
+      image: (service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0],
+      state,
+      target,
+      startedAt:
+        state === 'running' && task?.Status?.Timestamp ? new Date(task.Status.Timestamp) : null,
+      exitCode: state === 'running' ? null : typeof exitCode === 'number' ? exitCode : null,
+      owner: this.ownerOf(service),
+    };
+  }
+}
+
+/** The task's address on the app network (NetworksAttachments carry CIDR addresses). */
+function taskAddress(task: Task | undefined, network: string | undefined): string | null {
+  for (const a of task?.NetworksAttachments ?? []) {
+    if (network && a.Network?.Spec?.Name !== network) continue;
+    const addr = a.Addresses?.[0];
+    if (addr) return addr.split('/')[0];
+  }
+  return null;
+}

@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import Dockerode from 'dockerode';
+import { LABELS } from '../../server/spawner/names';
+import { TEST_LABEL } from '../helpers/images';
+import { ADMIN, Client } from '../helpers/hub';
+
+/**
+ * The hub image (images/hub) run as a deployment runs it: only the engine socket, a data volume
+ * and a port published on loopback. The test talks to it through that port only, so no packet
+ * from the host goes to a container or overlay address.
+ */
+export const HUB_IMAGE = 'hub/hub:latest';
+
+export interface HubContainer {
+  realm: string;
+  id: string;
+  base: string;
+  admin(): Promise<Client>;
+  restart(): Promise<void>;
+  logs(): Promise<string>;
+  remove(): Promise<void>;
+}
+
+/** Builds hub/hub:latest when it is missing (npm run build:hub-image, about two minutes). */
+export function ensureHubImage(): void {
+  try {
+    execFileSync('docker', ['image', 'inspect', HUB_IMAGE], { stdio: 'pipe' });
+  } catch {
+    execFileSync('bash', ['images/hub/build.sh'], { stdio: 'pipe', timeout: 600_000 });
+  }
+}
+
+/**
+ * Runs the hub image. `hostNetwork`: the single-host compose set-up (config/compose.yaml), the
+ * hub in the host's network namespace listening on a free loopback port.
+ */
+export async function runHubContainer(
+  docker: Dockerode,
+  env: Record<string, string> = {},
+  opts: { hostNetwork?: boolean } = {},
+): Promise<HubContainer> {
+  const realm = `it${crypto.randomBytes(4).toString('hex')}`;
+  const volume = `hub-test-${realm}`;
+  await docker.createVolume({ Name: volume, Labels: { [TEST_LABEL]: '1' } });
+  const container = await docker.createContainer({
+    Image: HUB_IMAGE,
+    name: `hub-test-${realm}`,
+    Labels: { [TEST_LABEL]: '1', [LABELS.realm]: `${realm}-hub` },
+    Env: Object.entries({
+      HUB_ADMIN_PASSWORD: ADMIN.password,
+      HUB_REALM: realm,
+      HUB_LOG_LEVEL: 'info',
+      ...(opts.hostNetwork ? { HUB_PORT: '0', HUB_BIND: '127.0.0.1' } : {}),
+      ...env,
+    }).map(([k, v]) => `${k}=${v}`),
+    ExposedPorts: { '8000/tcp': {} },
+    HostConfig: {
+      Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${volume}:/data`],
+      ...(opts.hostNetwork
+        ? { NetworkMode: 'host' }
+        : { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } }),
+    },
+  });
+  let base = '';
+  const up = async () => {
+    await container.start().catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 304) throw err;
+    });
+    const startedAt = (await container.inspect()).State.StartedAt;
+    const end = Date.now() + 60_000;
+    for (;;) {
+      base = await address(startedAt);
+      const ok = await fetch(`${base}/health`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) return;
+      if (Date.now() > end) throw new Error(`the hub container did not answer:\n${await logs()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  // Published: the engine's port binding. Host network: the port the hub printed (since start).
+  const address = async (since: string): Promise<string> => {
+    if (!opts.hostNetwork) {
+      const info = await container.inspect();
+      return `http://127.0.0.1:${info.NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort}`;
+    }
+    const out = (
+      await container.logs({ stdout: true, since: Math.floor(Date.parse(since) / 1000) })
+    ).toString('utf8');
+    const m = [...out.matchAll(/hub listening on http:\/\/127\.0\.0\.1:(\d+)/g)].at(-1);
+    return m ? `http://127.0.0.1:${m[1]}` : 'http://127.0.0.1:1';
+  };
+  const logs = async () =>
+    (await container.logs({ stdout: true, stderr: true, tail: 60 })).toString('utf8');
+  await up();
+  return {
+    realm,
+    id: container.id,
+    get base() {
+      return base;
+    },
+    async admin() {
+      const c = new Client(base);
+      const res = await c.login(ADMIN.name, ADMIN.password);
+      if (!res.ok) throw new Error(`admin login: ${res.status}`);
+      return c;
+    },
+    async restart() {
+      await container.stop({ t: 10 });
+      await up();
+    },
+    logs,
+    async remove() {
+      await container.remove({ force: true }).catch(() => undefined);
+      await docker
+        .getVolume(volume)
+        .remove()
+        .catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Whether this engine is a swarm manager, initialising a one-node swarm when the node is
+ * inactive (`left` says whether the caller must leave it again). `null` with a reason when it
+ * cannot be: then swarm tests skip and say why.
+ */
+export function ensureSwarm(): { inited: boolean } | { skip: string } {
+  const state = () =>
+    execFileSync(
+      'docker',
+      ['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'],
+      { stdio: 'pipe' },
+    )
+      .toString()
+      .trim();
+  try {
+    const now = state();
+    if (now === 'active true') return { inited: false };
+    if (!now.startsWith('inactive'))
+      return { skip: `the engine is in swarm state "${now}", not a manager` };
+    execFileSync('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1'], { stdio: 'pipe' });
+    return { inited: true };
+  } catch (err) {
+    return { skip: `docker swarm init failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** Removes what a swarm hub of `realm` left: services, then (after their tasks) networks. */
+export async function cleanupSwarmRealm(docker: Dockerode, realm: string): Promise<void> {
+  const filters = { label: [`${LABELS.realm}=${realm}`] };
+  for (const s of await docker.listServices({ filters }))
+    await docker
+      .getService(s.ID!)
+      .remove()
+      .catch(() => undefined);
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const nets = await docker.listNetworks({ filters });
+    if (!nets.length || Date.now() > end) return;
+    for (const n of nets)
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
