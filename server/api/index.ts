@@ -10,6 +10,7 @@ import { adminUsersRouter } from './admin-users';
 import { meRouter } from './me';
 import { openApiRouter } from './openapi-route';
 import { operatorRouter } from './operator';
+import { shareLinkRouter, sharesRouter } from './shares';
 import { tokensRouter } from './tokens';
 
 /** Every router of the REST API, one factory per resource, mounted in this order by app.ts. */
@@ -23,6 +24,8 @@ export const ROUTERS: Array<(hub: Hub) => Router> = [
   adminApplicationsRouter,
   adminGrantsRouter,
   containersRouter,
+  sharesRouter,
+  shareLinkRouter,
   adminContainersRouter,
   openApiRouter,
 ];

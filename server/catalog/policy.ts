@@ -23,6 +23,7 @@ export const policySchema = z
   .object({
     allow_home: z.boolean().default(false),
     allow_startup_data: z.boolean().default(false),
+    allow_view: z.boolean().default(false),
     volume_source: containerPath('volume_source').nullable().default(null),
     volume_target: containerPath('volume_target')
       .refine((p) => p.replace(/\/+$/, '') !== '', 'volume_target: must not be /')
@@ -89,6 +90,7 @@ export type PolicyInput = z.input<typeof policySchema>;
 export const POLICY_FIELDS = [
   'allow_home',
   'allow_startup_data',
+  'allow_view',
   'volume_source',
   'volume_target',
   'volume_mode',
@@ -104,6 +106,7 @@ export function policyFromRow(row: Omit<PolicyRow, 'id'> | Record<string, unknow
   return {
     allow_home: Boolean(r.allow_home),
     allow_startup_data: Boolean(r.allow_startup_data),
+    allow_view: Boolean(r.allow_view),
     volume_source: (r.volume_source as string | null) ?? null,
     volume_target: (r.volume_target as string | null) ?? null,
     volume_mode: (r.volume_mode as 'ro' | 'rw' | null) ?? null,

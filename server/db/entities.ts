@@ -27,6 +27,7 @@ export interface PolicyRow {
   id: number;
   allow_home: boolean;
   allow_startup_data: boolean;
+  allow_view: boolean;
   volume_source: string | null;
   volume_target: string | null;
   volume_mode: 'ro' | 'rw' | null;
@@ -83,6 +84,23 @@ export interface AuditEventRow {
   details: string | null;
 }
 
+/**
+ * A share link of a running container (shared/DESIGN.md "Shares"). It names the container by
+ * url_id, so it ends with that container; revoking keeps the row for the audit trail.
+ */
+export interface ShareRow {
+  /** Random, unguessable: the link is `/share/<id>`. */
+  id: string;
+  url_id: string;
+  owner_id: number;
+  /** The one user who may use it; null: any hub user (or anyone, with shares.anonymous). */
+  user_id: number | null;
+  mode: 'view' | 'control';
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export const UserEntity = new EntitySchema<UserRow>({
   name: 'User',
   tableName: 'users',
@@ -114,6 +132,7 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     id: { type: Number, primary: true, generated: 'increment' },
     allow_home: { type: Boolean, default: false },
     allow_startup_data: { type: Boolean, default: false },
+    allow_view: { type: Boolean, default: false },
     volume_source: { type: String, nullable: true },
     volume_target: { type: String, nullable: true },
     volume_mode: { type: String, nullable: true },
@@ -211,6 +230,21 @@ export const AuditEventEntity = new EntitySchema<AuditEventRow>({
   },
 });
 
+export const ShareEntity = new EntitySchema<ShareRow>({
+  name: 'Share',
+  tableName: 'shares',
+  columns: {
+    id: { type: String, primary: true },
+    url_id: { type: String },
+    owner_id: { type: Number },
+    user_id: { type: Number, nullable: true },
+    mode: { type: String },
+    created_at: { type: 'datetime' },
+    expires_at: { type: 'datetime', nullable: true },
+    revoked_at: { type: 'datetime', nullable: true },
+  },
+});
+
 export const ALL_ENTITIES = [
   UserEntity,
   ApplicationEntity,
@@ -219,4 +253,5 @@ export const ALL_ENTITIES = [
   ApiTokenEntity,
   SessionEntity,
   AuditEventEntity,
+  ShareEntity,
 ];

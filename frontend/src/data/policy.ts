@@ -4,6 +4,7 @@ import type { Policy } from './types';
 export interface PolicyForm {
   allow_home: boolean;
   allow_startup_data: boolean;
+  allow_view: boolean;
   volume_source: string;
   volume_target: string;
   read_only: boolean;
@@ -17,6 +18,7 @@ export interface PolicyForm {
 export const EMPTY_POLICY_FORM: PolicyForm = {
   allow_home: true,
   allow_startup_data: false,
+  allow_view: false,
   volume_source: '',
   volume_target: '',
   read_only: true,
@@ -52,6 +54,7 @@ export function policyFromForm(form: PolicyForm): { policy: Policy } | { error: 
     policy: {
       allow_home: form.allow_home,
       allow_startup_data: form.allow_startup_data,
+      allow_view: form.allow_view,
       volume_source: source || null,
       volume_target: target || null,
       volume_mode: source ? (form.read_only ? 'ro' : 'rw') : null,

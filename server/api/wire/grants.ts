@@ -19,6 +19,10 @@ export const PolicyInput = z
       .optional()
       .openapi({ description: "Mount the user's workspace at /workspace." }),
     allow_startup_data: z.boolean().optional(),
+    allow_view: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'The user may share a running container of this grant.' }),
     volume_source: path.nullable().optional().openapi({
       description: 'A host folder under spawner.allowed_volume_roots.',
     }),
@@ -46,6 +50,7 @@ export const Policy = z
   .object({
     allow_home: z.boolean(),
     allow_startup_data: z.boolean(),
+    allow_view: z.boolean(),
     volume_source: z.string().nullable(),
     volume_target: z.string().nullable(),
     volume_mode: z.enum(['ro', 'rw']).nullable(),

@@ -15,3 +15,4 @@ export * from './operator';
 export * from './session';
 export * from './tokens';
 export * from './users';
+export * from './shares';

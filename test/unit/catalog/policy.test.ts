@@ -15,6 +15,7 @@ function rejects(input: unknown): string {
 const EMPTY = {
   allow_home: false,
   allow_startup_data: false,
+  allow_view: false,
   volume_source: null,
   volume_target: null,
   volume_mode: null,
@@ -33,6 +34,7 @@ describe('parsePolicy', () => {
     const full = {
       allow_home: true,
       allow_startup_data: true,
+      allow_view: true,
       volume_source: '/srv/data',
       volume_target: '/data',
       volume_mode: 'rw',

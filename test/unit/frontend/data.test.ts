@@ -92,6 +92,7 @@ describe('policyFromForm', () => {
       policy: {
         allow_home: true,
         allow_startup_data: false,
+        allow_view: false,
         volume_source: null,
         volume_target: null,
         volume_mode: null,

@@ -154,6 +154,7 @@ export class MemoryGrants implements GrantSource {
       policy: {
         allow_home: false,
         allow_startup_data: false,
+        allow_view: false,
         volume_source: null,
         volume_target: null,
         volume_mode: null,
