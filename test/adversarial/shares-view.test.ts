@@ -320,3 +320,70 @@ describe('revoking and expiry', () => {
       ).toBe(404);
   });
 });
+
+describe('with shares.anonymous on', () => {
+  let anon: TestHub;
+  const ID = newUrlId();
+  beforeAll(async () => {
+    anon = await bootHub({ shares: { anonymous: true } });
+    await anon.userClient('alice');
+    anon.hub.routes.set({
+      urlId: ID,
+      user: 'alice',
+      target: echo.target,
+      containerId: echo.id,
+      mappingId: 'm',
+    });
+  });
+  afterAll(async () => {
+    await anon?.close();
+  });
+
+  const aliceOf = async () => {
+    const u = await anon.hub.users.get('alice');
+    return { userId: u.id, name: u.name };
+  };
+
+  it('lets anyone with a link that names no user watch, and still drops their input', async () => {
+    const s = await anon.hub.shares.create({
+      owner: await aliceOf(),
+      urlId: ID,
+      mode: 'view',
+      viewer: null,
+    });
+    const link = await send(`${anon.url}/share/${s.id}`);
+    expect(link.status).toBe(302);
+    const ticket = await send(link.headers.get('location')!);
+    const cookie = ticket.headers.getSetCookie()[0].split(';')[0];
+    const anonPort = new URL(anon.url).port;
+    const ws = new WebSocket(`ws://${ID}.apps.localhost:${anonPort}${prefix(ID)}websockify`, {
+      headers: { cookie, origin: `http://${ID}.apps.localhost:${anonPort}` },
+      lookup: loopbackLookup,
+    } as WebSocket.ClientOptions);
+    const received: Buffer[] = [];
+    ws.on('message', (d: Buffer) => received.push(d));
+    const closed = new Promise((r) => ws.once('close', r));
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const v: Viewer = { ws, received, closed: closed as Promise<number> };
+    expect(await typeAway(v)).toEqual(Buffer.concat([HANDSHAKE, FBUR, FBUR]));
+    expect(anon.hub.shares.connectedTo(s.id).map((x) => x.viewer)).toEqual([null]);
+    await anon.hub.shares.revoke(await aliceOf(), ID, s.id);
+    await v.closed;
+  });
+
+  it('still needs the login of the user a link names', async () => {
+    const { user: bobUser } = await anon.hub.users.create('bob', { password: 'bob-password-123' });
+    const s = await anon.hub.shares.create({
+      owner: await aliceOf(),
+      urlId: ID,
+      mode: 'view',
+      viewer: { id: bobUser.id, name: bobUser.name },
+    });
+    const link = await send(`${anon.url}/share/${s.id}`);
+    expect(link.status).toBe(302);
+    expect(link.headers.get('location')).toMatch(/^\/login\?next=/);
+  });
+});
