@@ -574,7 +574,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       const f = beginForwarding(req, route, path, identity);
       armTimeout(f);
       f.upstream = engine.tunnel(req, socket, head, targetOf(route), {
-        clientFilter: view ? () => new ViewOnlyStream() : undefined,
+        clientFilter: view ? () => viewFilter(route.urlId, identity.share?.id) : undefined,
         onResponse: (answer) => {
           answered(f, answer);
           f.upgraded = answer.statusCode === 101;
@@ -594,6 +594,15 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       log.error({ err }, 'proxy upgrade failed');
       socket.destroy();
     }
+  }
+
+  /** A view share's input filter; what made it close a connection is worth a log line. */
+  function viewFilter(urlId: string, shareId: string | undefined): ViewOnlyStream {
+    const filter = new ViewOnlyStream();
+    filter.once('error', (err) =>
+      log.warn({ url_id: urlId, share: shareId, reason: err.message }, 'view share closed'),
+    );
+    return filter;
   }
 
   const endCredentials = (e: { credentialHash?: string; userId?: number }): number => {
