@@ -27,6 +27,8 @@ export interface ShareConnection {
   since: Date;
 }
 
+const MAX_CACHED = 100_000;
+
 export const shareGone = (code: string, message: string): HubError =>
   new HubError(410, code, message);
 
@@ -91,7 +93,7 @@ export class Shares {
       revoked_at: null,
     };
     await this.db.getRepository(ShareEntity).insert(row);
-    this.cache.set(row.id, row);
+    this.remember(row);
     await this.audit({
       actor: input.owner.name,
       action: 'share.create',
@@ -107,7 +109,7 @@ export class Shares {
     const rows = await this.db
       .getRepository(ShareEntity)
       .find({ where: { url_id: urlId, owner_id: ownerId }, order: { created_at: 'DESC' } });
-    for (const r of rows) if (!this.cache.has(r.id)) this.cache.set(r.id, r);
+    for (const r of rows) if (!this.cache.has(r.id)) this.remember(r);
     return rows.map((r) => this.cache.get(r.id) ?? r);
   }
 
@@ -116,7 +118,7 @@ export class Shares {
     const cached = this.cache.get(id);
     if (cached) return cached;
     const row = await this.db.getRepository(ShareEntity).findOneBy({ id });
-    if (row) this.cache.set(id, row);
+    if (row) this.remember(row);
     return row;
   }
 
@@ -169,6 +171,12 @@ export class Shares {
     const viewer = await lookupSession(cookie.sessionHash);
     if (!viewer || (share.user_id !== null && viewer.userId !== share.user_id)) return null;
     return { share, viewer };
+  }
+
+  /** Rows are re-read from the database after a flood empties the cache; none is lost. */
+  private remember(row: ShareRow): void {
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(row.id, row);
   }
 
   /** Records an open connection of a viewer; the returned function ends it. */
