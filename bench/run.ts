@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   catalog: 'catalog.ts',
   proxy: 'proxy.ts',
   spawn: 'spawn.ts',
+  scale: 'scale.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -76,6 +76,8 @@ interface Env {
   docker: Dockerode;
   th: TestHub;
   user: Client;
+  /** The user's API token, for polling the app's route. */
+  token: string;
   grants: string[];
   image: string;
   network: string;
@@ -133,7 +135,10 @@ async function hubStart(env: Env, i: number): Promise<{ ms: number; urlId: strin
     json: { mapping_id: env.grants[i] },
   });
   if (res.status !== 201) throw new Error(`start ${i}: ${res.status} ${JSON.stringify(res.body)}`);
-  await pollUntil200(`${env.th.url}${res.body.url}`, { cookie: env.user.cookieHeader() });
+  // The app answers on its own origin; a bearer token reaches the same route on the hub's.
+  await pollUntil200(`${env.th.url}${new URL(res.body.url, env.th.url).pathname}`, {
+    authorization: `Bearer ${env.token}`,
+  });
   return { ms: performance.now() - t0, urlId: res.body.url_id };
 }
 
@@ -198,10 +203,14 @@ export async function runSpawnBench(n = N): Promise<SpawnBenchResult> {
     for (let i = 0; i <= n; i++)
       grants.push(await grantApp(admin, 'bench', image, { app_license: `bench-${i}` }));
     const cfg = th.hub.config.spawner;
+    const token = (
+      await user.json<{ token: string }>('/api/v1/tokens', { method: 'POST', json: {} })
+    ).body.token;
     const env: Env = {
       docker,
       th,
       user,
+      token,
       grants,
       image,
       network,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { catalogPart } from './catalog/part';
 import { offerExamples } from './catalog/examples';
+import { checkAuthenticators } from './auth/authenticators';
 import { type Core, type CoreOptions, openCore } from './core';
 import { createHooks } from './hooks';
 import type { Hub } from './hub';
@@ -73,6 +74,7 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
   const parts = new StartedParts(core.log);
   try {
     const generatedAdminPassword = await prepareState(core, env);
+    void checkAuthenticators(core.authenticators, core.log);
 
     const { catalog } = await parts.start(catalogPart(core));
     const routes = new RouteStore();

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { DataSource } from 'typeorm';
 import { type AuditEvent, createAudit } from './audit';
+import type { Authenticators } from './auth/authenticator';
+import { buildAuthenticators } from './auth/authenticators';
 import { createIdentify, type Identify } from './auth/identify';
 import { LoginLimiter } from './auth/login-limiter';
 import { SessionStore } from './auth/sessions';
@@ -30,6 +32,8 @@ export interface Core {
   log: Logger;
   keys: string[];
   users: UserService;
+  /** The ways to sign in that auth.* turns on (server/auth/authenticators.ts). */
+  authenticators: Authenticators;
   sessions: SessionStore;
   tokens: TokenStore;
   limiter: LoginLimiter;
@@ -74,6 +78,7 @@ export async function openCore(
   const metrics = createMetrics();
   const sessions = new SessionStore(db, config.session_max_age_hours * 3600_000);
   const tokens = new TokenStore(db);
+  const users = new UserService(db);
   return {
     config,
     db,
@@ -82,7 +87,8 @@ export async function openCore(
     metrics,
     log: logger('hub'),
     keys: secrets.cookieKeys,
-    users: new UserService(db),
+    users,
+    authenticators: buildAuthenticators(config, env, users),
     sessions,
     tokens,
     limiter: new LoginLimiter({

@@ -11,6 +11,7 @@ import { meRouter } from './me';
 import { openApiRouter } from './openapi-route';
 import { operatorRouter } from './operator';
 import { shareLinkRouter, sharesRouter } from './shares';
+import { simphonyRouter } from './simphony';
 import { tokensRouter } from './tokens';
 
 /** Every router of the REST API, one factory per resource, mounted in this order by app.ts. */
@@ -27,5 +28,6 @@ export const ROUTERS: Array<(hub: Hub) => Router> = [
   sharesRouter,
   shareLinkRouter,
   adminContainersRouter,
+  simphonyRouter,
   openApiRouter,
 ];

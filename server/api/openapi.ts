@@ -75,7 +75,65 @@ const OPERATIONS: Operation[] = [
     description:
       'A JSON body answers with the caller; the login form (urlencoded) answers 302 to `next` ' +
       'with the session cookie set, or 401 with the form again. Repeated failures per user ' +
-      'name and per address answer 429 with Retry-After.',
+      'name and per address answer 429 with Retry-After. Local accounts are asked first, then ' +
+      'LDAP (`auth.ldap`); a directory that cannot be reached answers 503 naming the setting, ' +
+      'an account the hub refuses (disabled, name taken) 403 `login_refused`, and a hub without ' +
+      'the form (`auth.local` false, no LDAP) 400.',
+    body: W.LoginRequest,
+    form: W.LoginForm,
+    responses: {
+      200: answer('Signed in (JSON); the session cookie is set.', W.Me),
+      302: { description: 'Signed in (form): redirect to `next`.' },
+    },
+    errors: [400, 401, 403, 429, 503],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/login-options',
+    access: 'public',
+    tag: 'session',
+    summary: 'What the login page offers: the form, and buttons of identity providers',
+    responses: { 200: answer('The ways to sign in.', W.LoginOptions) },
+  },
+  {
+    method: 'get',
+    path: '/login/{provider}',
+    access: 'public',
+    tag: 'session',
+    summary: 'Start signing in at an identity provider (`/login/oidc`)',
+    description:
+      'A browser navigation: 302 to the provider with state, nonce and a PKCE challenge, kept ' +
+      'in a signed cookie until the provider sends the browser back. Refusals are HTML pages ' +
+      'for the person at the browser, not JSON: 503 when the provider cannot be reached, 429 ' +
+      'after too many failed sign-ins from the address. An unknown provider is a JSON 404.',
+    params: z.object({ provider: z.string().openapi({ example: 'oidc' }) }),
+    query: z.object({ next: z.string().optional() }),
+    responses: { 302: { description: 'To the provider.' } },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/login/{provider}/callback',
+    access: 'public',
+    tag: 'session',
+    summary: 'Where the identity provider sends the browser back',
+    description:
+      'Checks state, redeems the code with the PKCE verifier, validates the ID token, applies ' +
+      'the group rules and signs in (a first login creates the user): 302 to `next` with the ' +
+      'session cookie. Refusals are HTML pages with the reason (not JSON): 400 for a sign-in not started ' +
+      'in this browser, 403 for a code or token that fails its checks or a user outside ' +
+      '`allowed_groups`, 503 when the provider cannot be reached.',
+    params: z.object({ provider: z.string().openapi({ example: 'oidc' }) }),
+    responses: { 302: { description: 'Signed in: redirect to `next`.' } },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/hub/login',
+    access: 'public',
+    tag: 'simphony',
+    summary: 'POST /login where SimPhoNy-Remote’s clients send it',
+    description: 'The same as POST /login: the form answers 302 with the session cookie.',
     body: W.LoginRequest,
     form: W.LoginForm,
     responses: {
@@ -446,6 +504,73 @@ const OPERATIONS: Operation[] = [
     errors: [400, 404, 503],
   },
   // ---- operators ----------------------------------------------------------------------------
+  // ---- SimPhoNy-Remote's REST API (its client remoteapprest) --------------------------------
+  {
+    method: 'get',
+    path: '/user/{name}/api/v1/applications',
+    access: 'user',
+    tag: 'simphony',
+    summary: 'The caller’s grants, as SimPhoNy-Remote lists them (a trailing / is accepted)',
+    params: userName,
+    responses: {
+      200: answer('Ids and items by id.', W.simphonyCollection(W.SimphonyApplication)),
+    },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/user/{name}/api/v1/applications/{mapping_id}',
+    access: 'user',
+    tag: 'simphony',
+    summary: 'One of the caller’s grants',
+    params: userName.merge(mappingId),
+    responses: { 200: answer('The grant.', W.SimphonyApplication) },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/user/{name}/api/v1/containers',
+    access: 'user',
+    tag: 'simphony',
+    summary: 'The caller’s containers, as SimPhoNy-Remote lists them',
+    params: userName,
+    responses: { 200: answer('Ids and items by id.', W.simphonyCollection(W.SimphonyContainer)) },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/user/{name}/api/v1/containers',
+    access: 'user',
+    tag: 'simphony',
+    summary: 'Start an app (as POST /api/v1/containers); Location names the new container',
+    params: userName,
+    body: W.ContainerStart,
+    responses: { 201: answer('Started and answering HTTP.', W.SimphonyContainer) },
+    errors: [404, 429, 503, 504],
+  },
+  {
+    method: 'get',
+    path: '/user/{name}/api/v1/containers/{url_id}',
+    access: 'user',
+    tag: 'simphony',
+    summary: 'One of the caller’s containers',
+    params: userName.merge(urlId),
+    responses: { 200: answer('The container.', W.SimphonyContainer) },
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/user/{name}/api/v1/containers/{url_id}',
+    access: 'user',
+    tag: 'simphony',
+    summary: 'Stop and remove a container',
+    description:
+      'With the session cookie, X-CSRF-Token is not needed when the request carries neither ' +
+      '`Origin` nor any `Sec-Fetch-*` header (SimPhoNy’s client; browsers always send them).',
+    params: userName.merge(urlId),
+    responses: { 204: answer('Stopped.') },
+    errors: [404],
+  },
   {
     method: 'get',
     path: '/health',

@@ -4,6 +4,8 @@ import type { IncomingMessage } from 'node:http';
 export const SESSION_COOKIE = 'hub-session';
 /** Marks a browser where a user has logged in before (see login-limiter.ts). */
 export const DEVICE_COOKIE = 'hub-device';
+/** The state, nonce and PKCE verifier of an OpenID Connect sign-in under way. */
+export const OIDC_FLOW_COOKIE = 'hub-oidc';
 const HOST_PREFIX = '__Host-';
 
 /**
@@ -11,7 +13,7 @@ const HOST_PREFIX = '__Host-';
  * https, each with Koa's `.sig` companion): the proxy strips these from requests before they
  * reach a container and drops a container's Set-Cookie of any of them.
  */
-export const HUB_COOKIE_NAMES = [SESSION_COOKIE, DEVICE_COOKIE].flatMap((base) =>
+export const HUB_COOKIE_NAMES = [SESSION_COOKIE, DEVICE_COOKIE, OIDC_FLOW_COOKIE].flatMap((base) =>
   [base, HOST_PREFIX + base].flatMap((name) => [name, `${name}.sig`]),
 );
 

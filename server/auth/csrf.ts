@@ -11,6 +11,25 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * SimPhoNy-Remote's own client (`remoteapprest app stop`) stops a container with a DELETE that
+ * carries the session cookie and no CSRF token. That one request is let through without a token
+ * when nothing about it says "browser".
+ */
+const SIMPHONY_STOP = /^\/user\/[^/]+\/api\/v1\/containers\/[^/]+\/?$/;
+
+/**
+ * Every browser adds `Origin` to a DELETE (the Fetch standard sends it on every request whose
+ * method is not GET or HEAD) and current ones add `Sec-Fetch-*` to every request; a forged
+ * cross-site DELETE also needs a CORS preflight, which the hub never grants. A request with
+ * neither header comes from a program holding the cookie itself, which needs no forging.
+ */
+function fromNonBrowser(ctx: Context): boolean {
+  return (
+    ctx.get('origin') === '' && !Object.keys(ctx.headers).some((h) => h.startsWith('sec-fetch-'))
+  );
+}
+
 /** The hub's own origin as the browser sees it (public_url when behind a proxy). */
 function hubOrigin(ctx: Context, publicUrl: string | undefined): string {
   return publicUrl ? new URL(publicUrl).origin : ctx.origin;
@@ -23,7 +42,8 @@ function hubOrigin(ctx: Context, publicUrl: string | undefined): string {
  * 2. A cookie-authenticated request must echo the session's CSRF token in X-CSRF-Token (or a
  *    `_csrf` form field), which a cross-site page cannot read.
  * 3. Without a session (the login form itself), a foreign Origin is refused: no login CSRF.
- * Bearer-token requests need no token: a browser never attaches them by itself.
+ * Bearer-token requests need no token: a browser never attaches them by itself. Nor does
+ * SimPhoNy's stop (`DELETE /user/<name>/api/v1/containers/<url_id>/`) from a non-browser client.
  */
 export function csrfMiddleware(publicUrl?: string): Middleware {
   return async (ctx, next) => {
@@ -37,7 +57,10 @@ export function csrfMiddleware(publicUrl?: string): Middleware {
     if (origin && origin !== 'null' && origin !== hubOrigin(ctx, publicUrl))
       throw new Forbidden('cross-origin request refused: use the hub page itself');
     if (origin === 'null') throw new Forbidden('request from an opaque origin refused');
-    if (identity?.via === 'session') {
+    if (
+      identity?.via === 'session' &&
+      !(ctx.method === 'DELETE' && SIMPHONY_STOP.test(ctx.path) && fromNonBrowser(ctx))
+    ) {
       const body = ctx.request.body as Record<string, unknown> | undefined;
       const sent = ctx.get('x-csrf-token') || (typeof body?._csrf === 'string' ? body._csrf : '');
       if (!sent || !identity.csrfToken || !sameToken(sent, identity.csrfToken))

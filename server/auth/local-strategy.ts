@@ -1,5 +1,5 @@
-import { Strategy as LocalStrategy } from 'passport-local';
 import type { UserRow } from '../db/entities';
+import type { PasswordAuthenticator } from './authenticator';
 import { verifyPassword } from './passwords';
 import type { UserService } from './users';
 
@@ -13,25 +13,24 @@ export function bodyCredentials(body: unknown): { username: string; password: st
 }
 
 /**
- * passport-local checking the argon2id hash. Unknown, disabled and password-less users cost a
- * full verification too, and all failures say the same thing.
- *
- * passport-local falls back to the query string for a field the body lacks, while the login
- * limiter keys on the body: a locked name could log in through `?username=&password=`. So the
- * verify callback ignores what passport-local found and reads the body itself.
+ * Local accounts: the argon2id hash kept by the hub. Unknown, disabled and password-less users
+ * (those of identity providers) cost a full verification too, and all failures say the same.
+ * Credentials come from the body only (bodyCredentials): the login limiter keys on the body,
+ * so a name read from anywhere else (passport-local falls back to the query string) could
+ * dodge a lock.
  */
-export function localStrategy(users: UserService): LocalStrategy {
-  return new LocalStrategy({ session: false, passReqToCallback: true }, (req, _u, _p, done) => {
-    const { username, password } = bodyCredentials(req.body);
-    void (async () => {
-      if (!username || !password) {
-        await verifyPassword(null, password);
-        return done(null, false);
-      }
-      const user: UserRow | null = username.length <= 64 ? await users.find(username) : null;
-      const ok = await verifyPassword(user?.password_hash ?? null, password);
-      if (!user || !ok || user.disabled) return done(null, false);
-      return done(null, user);
-    })().catch((err) => done(err));
-  });
+export class LocalAuthenticator implements PasswordAuthenticator {
+  readonly kind = 'local';
+
+  constructor(private readonly users: UserService) {}
+
+  async login(username: string, password: string): Promise<UserRow | null> {
+    if (!username || !password) {
+      await verifyPassword(null, password);
+      return null;
+    }
+    const user = username.length <= 64 ? await this.users.find(username) : null;
+    const ok = await verifyPassword(user?.password_hash ?? null, password);
+    return user && ok && !user.disabled ? user : null;
+  }
 }

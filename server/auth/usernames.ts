@@ -27,3 +27,25 @@ export function unixUserName(name: string): string {
     n = n.slice(0, 23) + '_' + createHash('sha256').update(name).digest('hex').slice(0, 8);
   return n;
 }
+
+/**
+ * The hub name for a name an identity provider vouches for. A valid hub name is kept as it
+ * is, so a provider account and a local account of the same name are one user (as in
+ * JupyterHub). Any other name (an e-mail address, upper case, too long) becomes a readable
+ * prefix plus a hash of the whole name: `Jane.Doe@example.org` → `jane.doe-example.org-1a2b3c4d5`.
+ * The prefix alone would let `a@b` and `a+b` meet; the hash keeps them apart, and the caller
+ * also checks the full name stored with the account (users.full_name), so even a hash
+ * collision never hands one person's account to another.
+ */
+export function hubNameFor(providerName: string): string {
+  if (USERNAME_PATTERN.test(providerName)) return providerName;
+  const hash = createHash('sha256').update(providerName, 'utf8').digest('hex').slice(0, 9);
+  const prefix =
+    providerName
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 22)
+      .replace(/[^a-z0-9]+$/, '') || 'u';
+  return `${prefix}-${hash}`;
+}

@@ -7,7 +7,8 @@ import {
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
 } from './passwords';
-import { isValidUsername, USERNAME_RULE } from './usernames';
+import { LoginRefused } from './authenticator';
+import { hubNameFor, isValidUsername, USERNAME_RULE } from './usernames';
 
 /** What the API and CLI show of a user: never the hash. */
 export interface UserView {
@@ -116,6 +117,57 @@ export class UserService {
 
   async recordLogin(id: number): Promise<void> {
     await this.repo.update({ id }, { last_login_at: new Date() });
+  }
+
+  /**
+   * The account of someone an identity provider vouches for: found by the provider's name
+   * (users.full_name), else by the hub name it maps to (hubNameFor), else created without a
+   * password. `admin` (null: the provider does not decide) is applied at every login, so
+   * leaving the admin group ends admin rights at the next login.
+   */
+  async signInFromProvider(
+    providerName: string,
+    admin: boolean | null,
+  ): Promise<{ user: UserRow; created: boolean }> {
+    const name = hubNameFor(providerName);
+    let user = await this.repo.findOne({ where: { full_name: providerName } });
+    let created = false;
+    if (!user) {
+      const byName = await this.repo.findOne({ where: { name } });
+      // A same-named local account is that person (JupyterHub's rule); an escaped name already
+      // held under another provider name is a collision, never a shared account.
+      if (byName && (byName.full_name || name !== providerName))
+        throw new LoginRefused(
+          `the hub name "${name}" already belongs to another account: ask an admin to rename or remove it`,
+        );
+      if (byName) {
+        byName.full_name = providerName;
+        user = await this.repo.save(byName);
+      } else {
+        try {
+          user = await this.repo.save({
+            name,
+            full_name: providerName,
+            password_hash: null,
+            admin: admin ?? false,
+            disabled: false,
+            created_at: new Date(),
+            last_login_at: null,
+          });
+          created = true;
+        } catch (err) {
+          if (String(err).includes('UNIQUE'))
+            throw new LoginRefused('this account is being created by another login: try again');
+          throw err;
+        }
+      }
+    }
+    if (user.disabled) throw new LoginRefused('this account is disabled: ask an admin');
+    if (admin !== null && user.admin !== admin) {
+      user.admin = admin;
+      await this.repo.update({ id: user.id }, { admin });
+    }
+    return { user, created };
   }
 
   private async isLastAdmin(u: UserRow): Promise<boolean> {

@@ -4,7 +4,9 @@ import { clip } from '../log';
 /**
  * Configurables are the few settings a user may choose when starting an app. They exist only
  * because the image declares the env variables behind them (shared/DESIGN.md, Labels), and they
- * are sent as `{"configurables": {"resolution": "1280x800", "startupdata": "/home/u/a.txt"}}`.
+ * are sent as `{"configurables": {"resolution": "1280x800", "startupdata": "/home/u/a.txt"}}`,
+ * or nested the way SimPhoNy-Remote's clients send them, each value in an object keyed by the
+ * configurable's own name: `{"resolution": {"resolution": "1280x800"}}`.
  * The JSON shapes below are what GET /api/v1/applications shows the frontend.
  */
 
@@ -89,6 +91,27 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * SimPhoNy-Remote wraps each value in an object keyed by the configurable's name
+ * (`{"startupdata": {"startupdata": "/a.txt"}}`); that wrapper is taken off here, once, so both
+ * spellings are judged by the same rules.
+ */
+function unwrapSimphony(name: Configurable['name'], value: unknown): unknown {
+  if (isPlainObject(value) && Object.hasOwn(value, name)) {
+    const extra = Object.keys(value).filter((k) => k !== name);
+    if (extra.length) {
+      throw new BadRequest(
+        `configurable "${name}": send {"${name}": VALUE} alone, without ` +
+          extra.map((k) => `"${clip(k, 40)}"`).join(', '),
+      );
+    }
+    return value[name];
+  }
+  return value;
+}
+
+const RESOLUTION_KEYS = new Set(['width', 'height', 'depth']);
+
 function resolutionEnv(c: ResolutionConfigurable, value: unknown): Record<string, string> {
   let width: unknown, height: unknown, depth: unknown;
   if (typeof value === 'string') {
@@ -105,10 +128,18 @@ function resolutionEnv(c: ResolutionConfigurable, value: unknown): Record<string
       m[3] === undefined ? undefined : Number(m[3]),
     ];
   } else if (isPlainObject(value)) {
+    const unknown = Object.keys(value).filter((k) => !RESOLUTION_KEYS.has(k));
+    if (unknown.length) {
+      throw new BadRequest(
+        `configurable "resolution": unknown field "${clip(unknown[0], 40)}"; send ` +
+          `"${c.default}", {"width": W, "height": H} or {"resolution": "${c.default}"}`,
+      );
+    }
     ({ width, height, depth } = value);
   } else {
     throw new BadRequest(
-      `configurable "resolution" must be a string like "${c.default}" or {width, height}`,
+      `configurable "resolution" must be a string like "${c.default}", {width, height} ` +
+        `or {"resolution": "${c.default}"}`,
     );
   }
   const inRange = (n: unknown, lo: number, hi: number) =>
@@ -183,10 +214,11 @@ export function validateConfigurables(
           (names.length ? names.join(', ') : 'none'),
       );
     }
-    if (value === null || value === undefined) continue;
+    const given = unwrapSimphony(c.name, value);
+    if (given === null || given === undefined) continue;
     Object.assign(
       env,
-      c.name === 'resolution' ? resolutionEnv(c, value) : startupDataEnv(c, value),
+      c.name === 'resolution' ? resolutionEnv(c, given) : startupDataEnv(c, given),
     );
   }
   return env;

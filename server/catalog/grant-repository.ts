@@ -23,6 +23,8 @@ export interface GrantRecord {
   mappingId: string;
   userId: number;
   user: string;
+  /** The identity provider's name when it is no valid hub name (an e-mail): JPY_USER. */
+  fullName: string | null;
   userDisabled: boolean;
   applicationId: number;
   /** The image to run: always from the grant, never from a caller. */
@@ -47,7 +49,8 @@ export async function findGrants(db: DataSource, filter: GrantFilter = {}): Prom
   if (filter.mapping_id !== undefined) add('acc.id = ?', filter.mapping_id);
   const rows: Array<Record<string, unknown>> = await db.query(
     `SELECT acc.id AS mapping_id, acc.created_at AS granted_at, u.id AS user_id,
-            u.name AS user_name, u.disabled AS user_disabled, app.id AS application_id,
+            u.name AS user_name, u.full_name AS user_full_name, u.disabled AS user_disabled,
+            app.id AS application_id,
             app.image, p.*
        FROM accounting acc
        JOIN users u ON u.id = acc.user_id
@@ -61,6 +64,7 @@ export async function findGrants(db: DataSource, filter: GrantFilter = {}): Prom
     mappingId: String(r.mapping_id),
     userId: Number(r.user_id),
     user: String(r.user_name),
+    fullName: r.user_full_name == null ? null : String(r.user_full_name),
     userDisabled: Boolean(r.user_disabled),
     applicationId: Number(r.application_id),
     image: String(r.image),

@@ -7,7 +7,16 @@ import { WORKSPACE_TARGET } from '../spawner/volumes';
  * What a grant allows, as the admin API and the CLI accept it. Only the shape is judged here;
  * whether a volume source lies under `spawner.allowed_volume_roots` and exists is checked by the
  * spawner at start, because folders can appear or vanish between granting and starting.
+ *
+ * SimPhoNy-Remote's fields and habits are accepted as they are: `allow_view` (the owner may
+ * share a running container, see shares), `allow_common` (whether the grant has a common data
+ * volume; informational, the volume fields decide), and an empty string wherever a field is
+ * unset (its CSV files and forms write `volume_source: ""`), which means "none" here.
  */
+
+/** SimPhoNy writes an unset text field as "": that is null ("none") here. */
+const noneIfEmpty = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? null : v), schema);
 
 const containerPath = (what: string) =>
   z
@@ -24,25 +33,28 @@ export const policySchema = z
     allow_home: z.boolean().default(false),
     allow_startup_data: z.boolean().default(false),
     allow_view: z.boolean().default(false),
-    volume_source: containerPath('volume_source').nullable().default(null),
-    volume_target: containerPath('volume_target')
-      .refine((p) => p.replace(/\/+$/, '') !== '', 'volume_target: must not be /')
-      .nullable()
-      .default(null),
-    volume_mode: z.enum(['ro', 'rw']).nullable().default(null),
-    app_license: z
-      .string()
-      .max(4096, 'app_license: at most 4096 characters')
-      .nullable()
-      .default(null),
-    memory_limit: z
-      .string()
-      .refine(
-        (m) => (parseMemory(m) ?? 0) >= 6 * 1024 ** 2,
-        'memory_limit: use Docker syntax such as 512m or 2g, at least 6m',
-      )
-      .nullable()
-      .default(null),
+    allow_common: z.boolean().default(false),
+    volume_source: noneIfEmpty(containerPath('volume_source').nullable().default(null)),
+    volume_target: noneIfEmpty(
+      containerPath('volume_target')
+        .refine((p) => p.replace(/\/+$/, '') !== '', 'volume_target: must not be /')
+        .nullable()
+        .default(null),
+    ),
+    volume_mode: noneIfEmpty(z.enum(['ro', 'rw']).nullable().default(null)),
+    app_license: noneIfEmpty(
+      z.string().max(4096, 'app_license: at most 4096 characters').nullable().default(null),
+    ),
+    memory_limit: noneIfEmpty(
+      z
+        .string()
+        .refine(
+          (m) => (parseMemory(m) ?? 0) >= 6 * 1024 ** 2,
+          'memory_limit: use Docker syntax such as 512m or 2g, at least 6m',
+        )
+        .nullable()
+        .default(null),
+    ),
     cpu_limit: z.number().positive('cpu_limit: must be above 0').max(1024).nullable().default(null),
     pids_limit: z
       .number()
@@ -91,6 +103,7 @@ export const POLICY_FIELDS = [
   'allow_home',
   'allow_startup_data',
   'allow_view',
+  'allow_common',
   'volume_source',
   'volume_target',
   'volume_mode',
@@ -107,6 +120,7 @@ export function policyFromRow(row: Omit<PolicyRow, 'id'> | Record<string, unknow
     allow_home: Boolean(r.allow_home),
     allow_startup_data: Boolean(r.allow_startup_data),
     allow_view: Boolean(r.allow_view),
+    allow_common: Boolean(r.allow_common),
     volume_source: (r.volume_source as string | null) ?? null,
     volume_target: (r.volume_target as string | null) ?? null,
     volume_mode: (r.volume_mode as 'ro' | 'rw' | null) ?? null,

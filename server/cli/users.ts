@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { viewUser } from '../auth/users';
+import { listGrants } from '../catalog/grants';
 import type { Core } from '../core';
 import { readSecret } from './stdin';
 import { printTable } from './output';
@@ -38,12 +39,56 @@ export function registerUserCommands(
   user
     .command('list')
     .description('list users')
+    .option('--show-apps', 'also the applications each user may run, one line a grant')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) =>
+    .action((opts: { json?: boolean; showApps?: boolean }) =>
       withHub(async (hub) => {
         const rows = (await hub.users.list()).map(viewUser);
-        if (opts.json) console.log(JSON.stringify(rows, null, 2));
-        else printTable(rows, ['name', 'admin', 'disabled', 'created_at', 'last_login_at']);
+        if (!opts.showApps) {
+          if (opts.json) console.log(JSON.stringify(rows, null, 2));
+          else printTable(rows, ['name', 'admin', 'disabled', 'created_at', 'last_login_at']);
+          return;
+        }
+        const grants = await listGrants(hub);
+        if (opts.json) {
+          const apps = (name: string) =>
+            grants
+              .filter((g) => g.user === name)
+              .map((g) => ({ mapping_id: g.mapping_id, image: g.image, policy: g.policy }));
+          console.log(
+            JSON.stringify(
+              rows.map((u) => ({ ...u, apps: apps(u.name) })),
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        // As remoteappdb prints it: the user on the first line of their grants.
+        const table = rows.flatMap((u) => {
+          const mine = grants.filter((g) => g.user === u.name);
+          if (mine.length === 0) return [{ name: u.name }];
+          return mine.map((g, i) => ({
+            name: i === 0 ? u.name : '',
+            app: g.image,
+            home: g.policy.allow_home,
+            view: g.policy.allow_view,
+            common: g.policy.allow_common,
+            'vol. source': g.policy.volume_source ?? '',
+            'vol. target': g.policy.volume_target ?? '',
+            'vol. mode': g.policy.volume_mode ?? '',
+          }));
+        });
+        printTable(table, [
+          'name',
+          'app',
+          'home',
+          'view',
+          'common',
+          'vol. source',
+          'vol. target',
+          'vol. mode',
+        ]);
       }),
     );
 

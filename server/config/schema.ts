@@ -113,6 +113,118 @@ export const configSchema = z
         ),
       })
       .default({}),
+    auth: z
+      .object({
+        local: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Local accounts (user name and password kept by the hub) on the login form; false leaves only the identity providers below.',
+          ),
+        oidc: z
+          .object({
+            issuer: z
+              .string()
+              .url()
+              .describe(
+                'OpenID Connect issuer URL; its /.well-known/openid-configuration is read at start and at login. The client secret comes from env HUB_OIDC_CLIENT_SECRET only.',
+              ),
+            client_id: z.string().min(1).describe('Client id registered at the provider.'),
+            display_name: z
+              .string()
+              .min(1)
+              .max(64)
+              .default('OpenID Connect')
+              .describe('Shown on the login page as "Log in with <display_name>".'),
+            scopes: z
+              .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token'))
+              .default(['openid', 'profile', 'email'])
+              .refine((s) => s.includes('openid'), 'include "openid"')
+              .describe('Scopes asked for; must include openid.'),
+            username_claim: z
+              .string()
+              .min(1)
+              .default('preferred_username')
+              .describe('Claim (ID token, else userinfo) that holds the user name.'),
+            groups_claim: z
+              .string()
+              .min(1)
+              .default('groups')
+              .describe('Claim (ID token, else userinfo) that lists the groups of the user.'),
+            admin_groups: z
+              .array(z.string())
+              .default([])
+              .describe(
+                'Members of any of these groups are admins, checked at every login (leaving the group ends admin rights at the next login); empty: the provider does not decide who is admin.',
+              ),
+            allowed_groups: z
+              .array(z.string())
+              .default([])
+              .describe(
+                'Only members of these groups (or of admin_groups) may log in; empty: everyone the provider knows.',
+              ),
+            timeout_seconds: seconds(10, 'Time for one request to the provider.'),
+          })
+          .strict()
+          .optional()
+          .describe('OpenID Connect sign-in; absent: off.'),
+        ldap: z
+          .object({
+            url: z
+              .string()
+              .regex(/^ldaps?:\/\/[^\s/]+\/?$/, 'ldap://host:port or ldaps://host:port')
+              .describe('LDAP server, e.g. ldaps://ldap.example.org:636.'),
+            user_dn_template: z
+              .string()
+              .includes('{username}', { message: 'must contain {username}' })
+              .optional()
+              .describe(
+                'Bind directly as this DN, {username} replaced by the escaped user name (uid={username},ou=people,dc=example,dc=org).',
+              ),
+            search_base: z
+              .string()
+              .optional()
+              .describe(
+                'Instead of a template: find the user under this base with search_filter, then bind as the entry found.',
+              ),
+            search_filter: z
+              .string()
+              .includes('{username}', { message: 'must contain {username}' })
+              .default('(uid={username})')
+              .describe('Filter for the search; {username} is escaped per RFC 4515.'),
+            bind_dn: z
+              .string()
+              .optional()
+              .describe(
+                'DN the search binds as (anonymous when unset); its password from env HUB_LDAP_BIND_PASSWORD only.',
+              ),
+            username_attribute: z
+              .string()
+              .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'an attribute name such as uid')
+              .default('uid')
+              .describe(
+                "Attribute of the user's entry that names the hub user, so `Alice` and `alice` typed at the form are one account.",
+              ),
+            admin_group_dn: z
+              .string()
+              .optional()
+              .describe(
+                'Members of this group (member, uniqueMember or memberUid) are admins, checked at every login; unset: LDAP does not decide who is admin.',
+              ),
+            timeout_seconds: seconds(10, 'Time for one LDAP operation or connection.'),
+          })
+          .strict()
+          .refine((l) => Boolean(l.user_dn_template) !== Boolean(l.search_base), {
+            message: 'set either user_dn_template or search_base (with search_filter), not both',
+          })
+          .optional()
+          .describe('LDAP sign-in through the login form; absent: off.'),
+      })
+      .strict()
+      .refine((a) => a.local || a.oidc || a.ldap, {
+        message: 'with auth.local false, configure auth.oidc or auth.ldap, or nobody can log in',
+      })
+      .default({}),
     body_timeout_seconds: seconds(
       30,
       "A request to the hub's own routes whose body has not fully arrived in this time gets 408 and its connection is closed (uploads to apps are not limited).",

@@ -5,16 +5,18 @@ import { ALL_ENTITIES } from './entities';
 import { Initial1763700000001 } from './migrations/0001-initial';
 import { PolicyResources1763700000002 } from './migrations/0002-policy-resources';
 import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
-import { PolicyAllowView1763700000004 } from './migrations/0004-policy-allow-view';
-import { Shares1763700000005 } from './migrations/0005-shares';
+import { UserFullName1763700000004 } from './migrations/0004-user-full-name';
+import { PolicySimphony1763700000005 } from './migrations/0005-policy-simphony';
+import { Shares1763700000006 } from './migrations/0006-shares';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
 export const MIGRATIONS = [
   Initial1763700000001,
   PolicyResources1763700000002,
   GrantAppIndex1763700000003,
-  PolicyAllowView1763700000004,
-  Shares1763700000005,
+  UserFullName1763700000004,
+  PolicySimphony1763700000005,
+  Shares1763700000006,
 ];
 
 export function databasePath(dataDir: string): string {

@@ -9,6 +9,8 @@ import { EntitySchema } from 'typeorm';
 export interface UserRow {
   id: number;
   name: string;
+  /** The identity provider's name for the user when it is no valid hub name (an e-mail). */
+  full_name?: string | null;
   password_hash: string | null;
   admin: boolean;
   disabled: boolean;
@@ -27,7 +29,10 @@ export interface PolicyRow {
   id: number;
   allow_home: boolean;
   allow_startup_data: boolean;
+  /** The owner may share a running container (SimPhoNy-Remote's name). */
   allow_view: boolean;
+  /** SimPhoNy-Remote's "has a common data volume": informational, the volume fields decide. */
+  allow_common: boolean;
   volume_source: string | null;
   volume_target: string | null;
   volume_mode: 'ro' | 'rw' | null;
@@ -107,6 +112,7 @@ export const UserEntity = new EntitySchema<UserRow>({
   columns: {
     id: { type: Number, primary: true, generated: 'increment' },
     name: { type: String, unique: true },
+    full_name: { type: String, nullable: true },
     password_hash: { type: String, nullable: true },
     admin: { type: Boolean, default: false },
     disabled: { type: Boolean, default: false },
@@ -133,6 +139,7 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     allow_home: { type: Boolean, default: false },
     allow_startup_data: { type: Boolean, default: false },
     allow_view: { type: Boolean, default: false },
+    allow_common: { type: Boolean, default: false },
     volume_source: { type: String, nullable: true },
     volume_target: { type: String, nullable: true },
     volume_mode: { type: String, nullable: true },

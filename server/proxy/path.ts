@@ -119,6 +119,22 @@ export function isProxyUrl(rawUrl: string | undefined): boolean {
   }
 }
 
+/**
+ * True for `/user/<name>/api/...`: SimPhoNy-Remote's REST API, which the hub's own routers
+ * answer (server/api/simphony.ts), not a container. Judged on the canonical path, so no
+ * spelling of a container path can reach the API's routers, nor an API path a container.
+ */
+export function isUserApiUrl(rawUrl: string | undefined): boolean {
+  // Cheap exit for the proxy's hot path: every spelling of "api" contains "api" or an escape.
+  if (!rawUrl?.startsWith('/') || !/api|%/i.test(rawUrl)) return false;
+  try {
+    const { segments } = canonicalize(rawUrl);
+    return segments[0] === 'user' && segments[2] === 'api';
+  } catch {
+    return false;
+  }
+}
+
 function decodeSegment(seg: string): string {
   if (!seg.includes('%')) return seg;
   try {

@@ -6,7 +6,14 @@ import type { Logger } from '../log';
 import type { ProxyEngine, Upstream, UpstreamResponse } from './engine';
 import { prepareForwardHeaders } from './forward-headers';
 import { createProxyMetrics } from './metrics';
-import { canonicalize, isProxyUrl, MalformedPath, matchProxyPath, type ProxyPath } from './path';
+import {
+  canonicalize,
+  isProxyUrl,
+  isUserApiUrl,
+  MalformedPath,
+  matchProxyPath,
+  type ProxyPath,
+} from './path';
 import { type AppAccess, TICKET_PATH } from './app-access';
 import { AppOrigins } from './app-origins';
 import {
@@ -318,7 +325,11 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     iso: AppIsolation,
     urlId: string,
   ): Promise<ProxyIdentity | null> {
-    if (req.headers.authorization) return identify(req);
+    if (req.headers.authorization) {
+      // Only the token counts: a malformed header must not fall back to a hub session cookie.
+      const byToken = await identify(req);
+      return byToken?.via === 'session' ? null : byToken;
+    }
     const hash = iso.access.sessionOf(req, urlId);
     const owner = hash ? await iso.lookupSession(hash) : null;
     if (owner || !opts.shares) return owner;
@@ -646,8 +657,11 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   sweeper?.unref();
 
   return {
+    // An app origin serves its container's paths and nothing else (so the proxy answers all
+    // of it); on the hub's origin, /user/<name>/api/ is SimPhoNy's REST API, served by Koa.
     handles: (req) =>
-      isProxyUrl(req.url) || (opts.isolation?.origins.isAppsHost(req.headers.host) ?? false),
+      (opts.isolation?.origins.isAppsHost(req.headers.host) ?? false) ||
+      (isProxyUrl(req.url) && !isUserApiUrl(req.url)),
     handleRequest,
     handleUpgrade,
     get openWebSockets() {

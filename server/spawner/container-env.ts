@@ -11,7 +11,7 @@ import { unixUserName } from './names';
  * environment or secrets is ever copied in.
  */
 export function containerEnv(
-  grant: Pick<GrantInfo, 'user' | 'policy'>,
+  grant: Pick<GrantInfo, 'user' | 'fullName' | 'policy'>,
   urlId: string,
   image: { configurables: readonly Configurable[] },
   configurables: unknown,
@@ -31,7 +31,8 @@ export function containerEnv(
   return {
     ...chosen,
     ...(grant.policy.app_license ? { APP_LICENSE: grant.policy.app_license } : {}),
-    JPY_USER: grant.user,
+    // The provider's full name (an e-mail) for the app; paths and USER use the safe hub name.
+    JPY_USER: grant.fullName || grant.user,
     JPY_BASE_USER_URL: `/user/${grant.user}`,
     USER: unixUserName(grant.user),
     URL_ID: urlId,

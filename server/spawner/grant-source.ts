@@ -4,7 +4,7 @@ import { findGrants, type GrantRecord } from '../catalog/grant-repository';
 /** A grant as the spawner needs it: whose it is, which image, which policy. */
 export type GrantInfo = Pick<
   GrantRecord,
-  'mappingId' | 'userId' | 'user' | 'userDisabled' | 'image' | 'policy'
+  'mappingId' | 'userId' | 'user' | 'fullName' | 'userDisabled' | 'image' | 'policy'
 >;
 
 /** Read access to grants (the accounting table). */

@@ -54,8 +54,9 @@ export function securityHeaders(
     try {
       await next();
     } finally {
-      // Routes that set their own caching (the portal's index for /login) are overridden.
-      if (privateAnswer) ctx.set('Cache-Control', 'no-store');
+      // Routes that set their own caching (the portal's index for /login) are overridden; an
+      // app icon (an image, no user data) keeps its own private caching.
+      if (privateAnswer && !ctx.response.is('image/*')) ctx.set('Cache-Control', 'no-store');
     }
   };
 }

@@ -26,9 +26,13 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** Starts one browser; share it across a test file and close it in afterAll. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+/**
+ * Starts one browser; share it across a test file and close it in afterAll. `extraArgs` adds
+ * Chromium switches, e.g. `--host-resolver-rules=MAP hub.example.test 127.0.0.1` to reach the
+ * hub under test by a public-looking name (still on loopback).
+ */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...ARGS, ...extraArgs] });
 }
 
 /** Viewports the portal must work at. */

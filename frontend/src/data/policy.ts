@@ -4,6 +4,7 @@ import type { Policy } from './types';
 export interface PolicyForm {
   allow_home: boolean;
   allow_startup_data: boolean;
+  /** The user may share a running container of the grant (Shares). */
   allow_view: boolean;
   volume_source: string;
   volume_target: string;
@@ -55,6 +56,7 @@ export function policyFromForm(form: PolicyForm): { policy: Policy } | { error: 
       allow_home: form.allow_home,
       allow_startup_data: form.allow_startup_data,
       allow_view: form.allow_view,
+      allow_common: Boolean(source),
       volume_source: source || null,
       volume_target: target || null,
       volume_mode: source ? (form.read_only ? 'ro' : 'rw') : null,

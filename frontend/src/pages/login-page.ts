@@ -1,11 +1,13 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { ApiError, messageOf } from '../data/api';
+import { fetchLoginOptions, type LoginOptions, providerUrl } from '../data/login-options';
 import { login } from '../data/session';
 import { theme } from '../styles/theme';
 
 /**
- * The login form. Enter submits; a wrong password says so and keeps the user name; a lockout
+ * The login form, and a "Log in with <provider>" button per identity provider the hub offers
+ * (GET /api/v1/login-options); without local accounts or LDAP only the buttons. Enter submits; a wrong password says so and keeps the user name; a lockout
  * counts down the seconds the hub asked to wait (Retry-After) and re-enables the form after.
  * Fires `logged-in` with the Me answer; the shell then goes to `next`.
  */
@@ -42,6 +44,23 @@ export class HubLoginPage extends LitElement {
         width: 100%;
         margin-top: 0.4rem;
       }
+      .providers {
+        display: grid;
+        gap: 0.5rem;
+      }
+      .providers a.btn {
+        width: 100%;
+        justify-content: center;
+        text-align: center;
+        text-decoration: none;
+        box-sizing: border-box;
+      }
+      .or {
+        text-align: center;
+        font-size: 0.875rem;
+        color: var(--c-muted);
+        margin: 1rem 0 0.6rem;
+      }
       .where {
         font-size: 0.875rem;
         color: var(--c-muted);
@@ -61,13 +80,24 @@ export class HubLoginPage extends LitElement {
   /** When a lockout ends (ms since epoch); 0 when not locked out. */
   @state() private lockedUntil = 0;
   @state() private now = Date.now();
+  /** Until the hub answers, the form alone (it works on every hub that has one). */
+  @state() private options: LoginOptions = { form: true, providers: [] };
 
   @query('#password') private passwordInput!: HTMLInputElement;
   @query('#username') private usernameInput!: HTMLInputElement;
   private timer: number | undefined;
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    fetchLoginOptions().then(
+      (options) => (this.options = options),
+      // The form still works; a provider button missing is better than no page.
+      () => undefined,
+    );
+  }
+
   override firstUpdated(): void {
-    this.usernameInput.focus();
+    this.usernameInput?.focus();
   }
 
   override disconnectedCallback(): void {
@@ -119,7 +149,7 @@ export class HubLoginPage extends LitElement {
         this.error = messageOf(err);
       }
       await this.updateComplete;
-      this.passwordInput.focus();
+      this.passwordInput?.focus();
     } finally {
       this.busy = false;
     }
@@ -141,42 +171,63 @@ export class HubLoginPage extends LitElement {
     </div>`;
   }
 
-  override render() {
+  private renderProviders() {
+    const { providers, form } = this.options;
+    if (!providers.length) return null;
+    return html`${form ? html`<p class="or">or</p>` : null}
+      <div class="providers">
+        ${providers.map(
+          (p) =>
+            html`<a
+              class="btn ${form ? '' : 'primary'}"
+              data-testid="provider-${p.kind}"
+              href=${providerUrl(p.url, this.next)}
+              >Log in with ${p.display_name}</a
+            >`,
+        )}
+      </div>`;
+  }
+
+  private renderForm() {
     const locked = this.secondsLeft > 0;
+    return html`${this.renderMessage()}
+      <div class="field">
+        <label for="username">User name</label>
+        <input
+          id="username"
+          name="username"
+          type="text"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          .value=${this.username}
+          @input=${(e: Event) => (this.username = (e.target as HTMLInputElement).value)}
+        />
+      </div>
+      <div class="field">
+        <label for="password">Password</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          .value=${this.password}
+          @input=${(e: Event) => (this.password = (e.target as HTMLInputElement).value)}
+        />
+      </div>
+      <button class="btn primary" type="submit" ?disabled=${this.busy || locked}>
+        ${this.busy ? 'Logging in…' : 'Log in'}
+      </button>`;
+  }
+
+  override render() {
     return html`<main>
       <div class="brand" aria-hidden="true">App Hub</div>
       <form class="card" @submit=${this.submit} novalidate>
         <h1>Log in</h1>
-        ${this.renderMessage()}
-        <div class="field">
-          <label for="username">User name</label>
-          <input
-            id="username"
-            name="username"
-            type="text"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck="false"
-            required
-            .value=${this.username}
-            @input=${(e: Event) => (this.username = (e.target as HTMLInputElement).value)}
-          />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            .value=${this.password}
-            @input=${(e: Event) => (this.password = (e.target as HTMLInputElement).value)}
-          />
-        </div>
-        <button class="btn primary" type="submit" ?disabled=${this.busy || locked}>
-          ${this.busy ? 'Logging in…' : 'Log in'}
-        </button>
+        ${this.options.form ? this.renderForm() : null} ${this.renderProviders()}
         ${
           this.next && this.next !== '/hub/launcher'
             ? html`<p class="where">

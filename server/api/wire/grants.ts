@@ -19,15 +19,27 @@ export const PolicyInput = z
       .optional()
       .openapi({ description: "Mount the user's workspace at /workspace." }),
     allow_startup_data: z.boolean().optional(),
-    allow_view: z
-      .boolean()
-      .optional()
-      .openapi({ description: 'The user may share a running container of this grant.' }),
-    volume_source: path.nullable().optional().openapi({
-      description: 'A host folder under spawner.allowed_volume_roots.',
+    allow_view: z.boolean().optional().openapi({
+      description: 'The owner may share a running container of this grant (see shares).',
     }),
+    allow_common: z.boolean().optional().openapi({
+      description:
+        "SimPhoNy-Remote's flag for a common data volume; informational, the volume fields decide.",
+    }),
+    volume_source: path
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'A host folder under spawner.allowed_volume_roots. Here and in the other text fields, ' +
+          '"" means none, as SimPhoNy-Remote writes it.',
+      }),
     volume_target: path.nullable().optional(),
-    volume_mode: z.enum(['ro', 'rw']).nullable().optional().openapi({ description: 'Default ro.' }),
+    volume_mode: z
+      .enum(['ro', 'rw', ''])
+      .nullable()
+      .optional()
+      .openapi({ description: 'Default ro; "" is none, as SimPhoNy-Remote writes it.' }),
     app_license: z
       .string()
       .nullable()
@@ -51,6 +63,7 @@ export const Policy = z
     allow_home: z.boolean(),
     allow_startup_data: z.boolean(),
     allow_view: z.boolean(),
+    allow_common: z.boolean(),
     volume_source: z.string().nullable(),
     volume_target: z.string().nullable(),
     volume_mode: z.enum(['ro', 'rw']).nullable(),

@@ -13,6 +13,7 @@ export * from './grants';
 export * from './images';
 export * from './operator';
 export * from './session';
+export * from './simphony';
 export * from './tokens';
 export * from './users';
 export * from './shares';

@@ -45,3 +45,20 @@ export const PasswordChange = z
   .strict()
   .openapi('PasswordChange');
 export type PasswordChange = z.infer<typeof PasswordChange>;
+
+/** `GET /api/v1/login-options`: what the login page offers (public: it holds no secret). */
+export const LoginOptions = z
+  .object({
+    form: z.boolean().openapi({
+      description: 'Whether the user name and password form works (local accounts or LDAP).',
+    }),
+    providers: z.array(
+      z.object({
+        kind: z.string().openapi({ example: 'oidc' }),
+        display_name: z.string().openapi({ description: 'Shown as "Log in with <display_name>".' }),
+        url: z.string().openapi({ description: 'Where the button goes (GET), e.g. /login/oidc.' }),
+      }),
+    ),
+  })
+  .openapi('LoginOptions');
+export type LoginOptions = z.infer<typeof LoginOptions>;

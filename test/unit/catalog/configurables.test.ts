@@ -192,3 +192,39 @@ describe('validateConfigurables: together', () => {
     expect(rejects(both, { resolution: '1280x800', startupdata: 'rel' })).toMatch(/startupdata/);
   });
 });
+
+describe("validateConfigurables: SimPhoNy-Remote's nested form", () => {
+  it('takes each value wrapped in an object keyed by its name', () => {
+    expect(
+      validateConfigurables(both, {
+        resolution: { resolution: '1024x768' },
+        startupdata: { startupdata: '/path/a.txt' },
+      }),
+    ).toEqual({ X11_WIDTH: '1024', X11_HEIGHT: '768', STARTUPDATA: '/path/a.txt' });
+  });
+
+  it('judges the wrapped value by the same rules', () => {
+    expect(rejects(both, { resolution: { resolution: '10x10' } })).toMatch(
+      /width must be 320\.\.7680/,
+    );
+    expect(rejects(both, { startupdata: { startupdata: 'relative' } })).toMatch(
+      /not an absolute path/,
+    );
+  });
+
+  it('skips a wrapped null like a plain one', () => {
+    expect(validateConfigurables(both, { resolution: { resolution: null } })).toEqual({});
+  });
+
+  it('refuses a wrapper with other fields, naming them', () => {
+    expect(rejects(both, { resolution: { resolution: '1024x768', width: 3 } })).toBe(
+      'configurable "resolution": send {"resolution": VALUE} alone, without "width"',
+    );
+  });
+
+  it('names an unknown field of a resolution object instead of blaming the width', () => {
+    expect(rejects(both, { resolution: { size: '1024x768' } })).toMatch(
+      /^configurable "resolution": unknown field "size"; send "1024x768", \{"width": W, "height": H\} or \{"resolution": "1024x768"\}$/,
+    );
+  });
+});

@@ -16,6 +16,7 @@ const EMPTY = {
   allow_home: false,
   allow_startup_data: false,
   allow_view: false,
+  allow_common: false,
   volume_source: null,
   volume_target: null,
   volume_mode: null,
@@ -35,6 +36,7 @@ describe('parsePolicy', () => {
       allow_home: true,
       allow_startup_data: true,
       allow_view: true,
+      allow_common: true,
       volume_source: '/srv/data',
       volume_target: '/data',
       volume_mode: 'rw',
@@ -82,8 +84,9 @@ describe('parsePolicy', () => {
       'policy: volume_source: must not contain control characters',
     ],
     [
+      // "" is SimPhoNy's "none", so the volume is half given.
       { volume_source: '', volume_target: '/a' },
-      expect.stringContaining('volume_source: must not be empty'),
+      'policy: volume_source: give volume_source and volume_target together, or neither',
     ],
     [
       { volume_source: '/srv', volume_target: '/a', volume_mode: 'wr' },
@@ -145,5 +148,51 @@ describe('policyFromRow and samePolicy', () => {
     expect(samePolicy(a, parsePolicy({ allow_home: true }))).toBe(true);
     expect(samePolicy(a, parsePolicy({ allow_home: true, app_license: 'x' }))).toBe(false);
     expect(samePolicy(a, parsePolicy({}))).toBe(false);
+  });
+});
+
+describe("parsePolicy: SimPhoNy-Remote's fields and empty strings", () => {
+  it('stores allow_view and allow_common', () => {
+    expect(parsePolicy({ allow_view: true, allow_common: true })).toEqual({
+      ...EMPTY,
+      allow_view: true,
+      allow_common: true,
+    });
+  });
+
+  it('reads every empty text field as none, as SimPhoNy writes it', () => {
+    expect(
+      parsePolicy({
+        volume_source: '',
+        volume_target: '',
+        volume_mode: '',
+        app_license: '',
+        memory_limit: '',
+      }),
+    ).toEqual(EMPTY);
+  });
+
+  it('still judges a volume half given with empty strings', () => {
+    expect(rejects({ volume_source: '/srv/a', volume_target: '' })).toBe(
+      'policy: volume_target: give volume_source and volume_target together, or neither',
+    );
+    expect(rejects({ volume_source: '', volume_target: '', volume_mode: 'rw' })).toBe(
+      'policy: volume_mode: needs volume_source and volume_target',
+    );
+  });
+
+  it('refuses a non-boolean allow_view, naming it', () => {
+    expect(rejects({ allow_view: '1' })).toMatch(/^policy: allow_view: Expected boolean/);
+  });
+
+  it('tells grants apart by allow_view', () => {
+    expect(samePolicy(parsePolicy({ allow_view: true }), parsePolicy({}))).toBe(false);
+  });
+
+  it('reads the new columns of a row', () => {
+    expect(policyFromRow({ ...EMPTY, id: 1, allow_view: 1, allow_common: 0 })).toEqual({
+      ...EMPTY,
+      allow_view: true,
+    });
   });
 });

@@ -93,6 +93,7 @@ describe('policyFromForm', () => {
         allow_home: true,
         allow_startup_data: false,
         allow_view: false,
+        allow_common: false,
         volume_source: null,
         volume_target: null,
         volume_mode: null,

@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Share links of running containers. No foreign key to users for the viewer: a deleted user's
  * shares simply stop matching anyone; the owner's go with the owner.
  */
-export class Shares1763700000005 implements MigrationInterface {
-  name = 'Shares1763700000005';
+export class Shares1763700000006 implements MigrationInterface {
+  name = 'Shares1763700000006';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE shares (
