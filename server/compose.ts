@@ -83,9 +83,9 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
     hooks.grantsRemoved.push(async (ids) => {
       for (const id of ids) await containers.stopForGrant(id, null);
     });
-    const { proxy, apps } = await parts.start(proxyPart(core, routes));
+    const { proxy, apps, shares } = await parts.start(proxyPart(core, routes));
 
-    const hub: Hub = { ...core, catalog, containers, routes, apps };
+    const hub: Hub = { ...core, catalog, containers, routes, apps, shares };
     const server = createHubServer(proxy, createApp(hub).callback());
     const url = await listen(server, core.config.port, core.config.bind);
 

@@ -2,6 +2,7 @@ import type { Catalog } from './catalog/catalog';
 import type { Core } from './core';
 import type { AppOriginServices } from './proxy/app-origins';
 import type { RouteStore } from './proxy/route-store';
+import type { Shares } from './shares/shares';
 import type { ContainerManager } from './spawner/container-manager';
 
 /**
@@ -17,4 +18,6 @@ export interface Hub extends Core {
   routes: RouteStore;
   /** Apps' own origins: their URLs in API answers, and the portal's frame policy. */
   apps: AppOriginServices;
+  /** Share links of running containers; the proxy admits their viewers. */
+  shares: Shares;
 }

@@ -10,6 +10,7 @@ import { adminUsersRouter } from './admin-users';
 import { meRouter } from './me';
 import { openApiRouter } from './openapi-route';
 import { operatorRouter } from './operator';
+import { shareLinkRouter, sharesRouter } from './shares';
 import { simphonyRouter } from './simphony';
 import { tokensRouter } from './tokens';
 
@@ -24,6 +25,8 @@ export const ROUTERS: Array<(hub: Hub) => Router> = [
   adminApplicationsRouter,
   adminGrantsRouter,
   containersRouter,
+  sharesRouter,
+  shareLinkRouter,
   adminContainersRouter,
   simphonyRouter,
   openApiRouter,

@@ -45,6 +45,7 @@ const ERROR_MEANING = {
   403: 'Not allowed: not an admin, or the CSRF check failed (code `csrf_failed`).',
   404: 'No such thing, or not yours.',
   409: 'Conflicts with the current state.',
+  410: 'Gone: the share link was revoked or has expired, or the shared app stopped.',
   413: 'The body is larger than `max_body_bytes`.',
   429: 'Too many tries or too many containers; Retry-After says when to try again.',
   503: 'A dependency is down (Docker) or the hub is full; the message says which.',
@@ -288,6 +289,54 @@ const OPERATIONS: Operation[] = [
     params: urlId,
     responses: { 204: answer('The idle clock starts again.') },
     errors: [404, 409],
+  },
+  // ---- shares -------------------------------------------------------------------------------
+  {
+    method: 'post',
+    path: '/api/v1/containers/{url_id}/shares',
+    access: 'user',
+    tag: 'shares',
+    summary: 'Share one of the caller’s running containers',
+    description:
+      'Needs a grant with `allow_view`. Mode `view` is for VNC apps only (the hub drops the ' +
+      'viewer’s input); a web app can only be shared with `control`.',
+    params: urlId,
+    body: W.ShareCreate,
+    responses: { 201: answer('The link to give the viewer.', W.ShareCreated) },
+    errors: [404, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/containers/{url_id}/shares',
+    access: 'user',
+    tag: 'shares',
+    summary: 'The container’s share links and who is connected through each',
+    params: urlId,
+    responses: { 200: answer('Newest first.', z.array(W.Share)) },
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/containers/{url_id}/shares/{id}',
+    access: 'user',
+    tag: 'shares',
+    summary: 'Revoke a share link; its viewers’ connections close at once',
+    params: urlId.extend({ id: z.string() }),
+    responses: { 204: answer('Revoked (also when it already was).') },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/share/{id}',
+    access: 'public',
+    tag: 'shares',
+    summary: 'Open a share link (browsers)',
+    description:
+      'Sends the viewer to the app’s origin with a one-time ticket, or to /login first. ' +
+      '403: the link names another user; 410: revoked, expired, or the app stopped.',
+    params: z.object({ id: z.string() }),
+    responses: { 302: answer('To the app’s origin, or to the login page.') },
+    errors: [400, 404, 409, 410],
   },
   // ---- admin --------------------------------------------------------------------------------
   {

@@ -340,6 +340,21 @@ export const configSchema = z
           ),
       })
       .default({}),
+    shares: z
+      .object({
+        anonymous: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Allow share links that name no user to be used without a hub login (anyone with the link). Off: every share link needs a hub login.',
+          ),
+        max_expires_hours: z
+          .number()
+          .positive()
+          .default(24 * 7)
+          .describe('The longest a share link may live; a share asks for less with expires_in.'),
+      })
+      .default({}),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import { PolicyResources1763700000002 } from './migrations/0002-policy-resources
 import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
 import { UserFullName1763700000004 } from './migrations/0004-user-full-name';
 import { PolicySimphony1763700000005 } from './migrations/0005-policy-simphony';
+import { Shares1763700000006 } from './migrations/0006-shares';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
 export const MIGRATIONS = [
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   GrantAppIndex1763700000003,
   UserFullName1763700000004,
   PolicySimphony1763700000005,
+  Shares1763700000006,
 ];
 
 export function databasePath(dataDir: string): string {

@@ -89,6 +89,23 @@ export interface AuditEventRow {
   details: string | null;
 }
 
+/**
+ * A share link of a running container (shared/DESIGN.md "Shares"). It names the container by
+ * url_id, so it ends with that container; revoking keeps the row for the audit trail.
+ */
+export interface ShareRow {
+  /** Random, unguessable: the link is `/share/<id>`. */
+  id: string;
+  url_id: string;
+  owner_id: number;
+  /** The one user who may use it; null: any hub user (or anyone, with shares.anonymous). */
+  user_id: number | null;
+  mode: 'view' | 'control';
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export const UserEntity = new EntitySchema<UserRow>({
   name: 'User',
   tableName: 'users',
@@ -220,6 +237,21 @@ export const AuditEventEntity = new EntitySchema<AuditEventRow>({
   },
 });
 
+export const ShareEntity = new EntitySchema<ShareRow>({
+  name: 'Share',
+  tableName: 'shares',
+  columns: {
+    id: { type: String, primary: true },
+    url_id: { type: String },
+    owner_id: { type: Number },
+    user_id: { type: Number, nullable: true },
+    mode: { type: String },
+    created_at: { type: 'datetime' },
+    expires_at: { type: 'datetime', nullable: true },
+    revoked_at: { type: 'datetime', nullable: true },
+  },
+});
+
 export const ALL_ENTITIES = [
   UserEntity,
   ApplicationEntity,
@@ -228,4 +260,5 @@ export const ALL_ENTITIES = [
   ApiTokenEntity,
   SessionEntity,
   AuditEventEntity,
+  ShareEntity,
 ];

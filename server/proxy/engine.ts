@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Transform } from 'node:stream';
 
 /**
  * The forwarding seam of the proxy: two plain calls, one per kind of request, each told what
@@ -61,4 +61,9 @@ export interface TunnelOptions {
   onUpgrade(client: Duplex, upstream: Socket): void;
   /** The app could not be reached or failed before answering; the client is the caller's. */
   onError(err: NodeJS.ErrnoException): void;
+  /**
+   * A filter for the client-to-app bytes (a view share's input filter); when it errors the
+   * tunnel closes.
+   */
+  clientFilter?: () => Transform;
 }

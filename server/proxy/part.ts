@@ -5,6 +5,8 @@ import { APP_COOKIE_NAMES, AppAccess } from './app-access';
 import { AppOrigins, type AppOriginServices } from './app-origins';
 import { createUserProxy, type UserProxy } from './proxy';
 import type { RouteStore } from './route-store';
+import { SHARE_COOKIE_NAMES } from '../shares/share-access';
+import { Shares } from '../shares/shares';
 
 /**
  * The user-container proxy, reading the routes the spawner keeps; the raw server dispatches to
@@ -12,9 +14,12 @@ import type { RouteStore } from './route-store';
  * login when that login ends.
  */
 export function proxyPart(
-  core: Pick<Core, 'identify' | 'config' | 'registry' | 'log' | 'keys' | 'sessions' | 'tokens'>,
+  core: Pick<
+    Core,
+    'identify' | 'config' | 'registry' | 'log' | 'keys' | 'sessions' | 'tokens' | 'db' | 'audit'
+  >,
   routes: RouteStore,
-): HubPart & { proxy: UserProxy; apps: AppOriginServices } {
+): HubPart & { proxy: UserProxy; apps: AppOriginServices; shares: Shares } {
   const { config, sessions, tokens } = core;
   const origins = new AppOrigins({
     appsDomain: config.apps_domain,
@@ -22,10 +27,16 @@ export function proxyPart(
     trustProxy: config.trust_proxy,
   });
   const access = new AppAccess(core.keys[0]);
+  const shares = new Shares(
+    core.db,
+    (e) => core.audit(e),
+    { anonymous: config.shares.anonymous, maxExpiresHours: config.shares.max_expires_hours },
+    core.keys[0],
+  );
   const proxy = createUserProxy({
     routes,
     identify: core.identify,
-    hubCookieNames: [...HUB_COOKIE_NAMES, ...APP_COOKIE_NAMES],
+    hubCookieNames: [...HUB_COOKIE_NAMES, ...APP_COOKIE_NAMES, ...SHARE_COOKIE_NAMES],
     timeoutSeconds: config.proxy.timeout_seconds,
     wsPingSeconds: config.proxy.websocket_ping_seconds,
     registry: core.registry,
@@ -41,6 +52,7 @@ export function proxyPart(
     },
     credentialAlive: async (hash) =>
       !!((await sessions.lookupHash(hash)) ?? (await tokens.lookupHash(hash))),
+    shares,
   });
   sessions.onEnded((e) => proxy.endCredentials(e));
   tokens.onEnded((e) => proxy.endCredentials(e));
@@ -50,6 +62,7 @@ export function proxyPart(
     name: 'proxy',
     proxy,
     apps: { origins, access },
+    shares,
     stop: async () => proxy.close(),
   };
 }

@@ -33,6 +33,9 @@ import type { Route, RouteStore } from './route-store';
 import { cookieNameSet, rewriteSetCookie } from './set-cookie';
 import { createEngine } from './undici-engine';
 import { type TunnelOwner, WsTunnels } from './ws-tunnels';
+import { SHARE_TICKET_PATH } from '../shares/share-access';
+import type { Shares } from '../shares/shares';
+import { ViewOnlyStream } from './view-only-stream';
 
 /** Who is calling, as far as the proxy cares. */
 export interface ProxyIdentity {
@@ -43,6 +46,8 @@ export interface ProxyIdentity {
   userId?: number;
   /** Hash of the session or token: WebSockets it opened close when it ends. */
   credentialHash?: string;
+  /** Let in by a share link of this container, not as its owner (shared/DESIGN.md "Shares"). */
+  share?: { id: string; urlId: string; mode: 'view' | 'control' };
 }
 
 /** App-origin isolation (shared/DESIGN.md "App origins"); see app-origins.ts. */
@@ -80,6 +85,8 @@ export interface UserProxyOptions {
   origins?: AppOrigins;
   /** Whether a session or token (by hash) is still valid: open WebSockets are re-checked. */
   credentialAlive?: (hash: string) => Promise<boolean>;
+  /** Share links: their viewers are let in on app origins; revoking one closes its tunnels. */
+  shares?: Shares;
 }
 
 /** The reverse proxy for `/user/<name>/containers/<url_id>/`, HTTP and WebSocket. */
@@ -149,6 +156,13 @@ const openFromPortal = (): HubError =>
     401,
     'app_login_required',
     'open this application from the hub portal: its link signs you in to the application',
+  );
+
+const viewOnly = (): HubError =>
+  new HubError(
+    403,
+    'share_view_only',
+    'this is a view-only share: it can watch the application but not send it changes',
   );
 
 const ticketRefused = (): HubError =>
@@ -279,7 +293,9 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   ): Readonly<Route> | null {
     if (!path || !identity) return null;
     const route = routes.get(path.urlId);
-    if (!route || route.user !== path.user || identity.name !== route.user) return null;
+    if (!route || route.user !== path.user) return null;
+    if (identity.share) return identity.share.urlId === route.urlId ? route : null;
+    if (identity.name !== route.user) return null;
     return route;
   }
 
@@ -315,7 +331,34 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       return byToken?.via === 'session' ? null : byToken;
     }
     const hash = iso.access.sessionOf(req, urlId);
-    return hash ? iso.lookupSession(hash) : null;
+    const owner = hash ? await iso.lookupSession(hash) : null;
+    if (owner || !opts.shares) return owner;
+    return shareViewer(req, iso, urlId, opts.shares);
+  }
+
+  /** A share link's viewer, as an identity that reaches this one container and no other. */
+  async function shareViewer(
+    req: IncomingMessage,
+    iso: AppIsolation,
+    urlId: string,
+    shares: Shares,
+  ): Promise<ProxyIdentity | null> {
+    const admitted = await shares.admit(req, urlId, async (hash) => {
+      const who = await iso.lookupSession(hash);
+      return who && who.userId !== undefined
+        ? { ...who, userId: who.userId, via: 'session', credentialHash: hash }
+        : null;
+    });
+    if (!admitted) return null;
+    const { share, viewer } = admitted;
+    return {
+      name: viewer?.name ?? '',
+      admin: false,
+      via: 'session',
+      userId: viewer?.userId,
+      credentialHash: viewer?.credentialHash,
+      share: { id: share.id, urlId: share.url_id, mode: share.mode },
+    };
   }
 
   /**
@@ -418,6 +461,29 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     });
   }
 
+  /** GET /_hub/share?t=… on an app origin: a share ticket becomes this origin's share cookie. */
+  async function redeemShareTicket(
+    req: IncomingMessage,
+    res: ServerResponse,
+    iso: AppIsolation,
+    urlId: string,
+    shares: Shares,
+  ): Promise<void> {
+    const q = (req.url ?? '').indexOf('?');
+    const ticket = new URLSearchParams(q === -1 ? '' : (req.url ?? '').slice(q)).get('t');
+    const grant = ticket && req.method === 'GET' ? shares.access.redeem(ticket, urlId) : null;
+    const share = grant ? await shares.get(grant.shareId) : null;
+    if (!grant || !share || share.url_id !== urlId || shares.ended(share) || !routes.get(urlId)) {
+      log.warn({ url_id: urlId }, 'share ticket refused');
+      return sendError(req, res, ticketRefused());
+    }
+    const secure =
+      iso.cookieSecure === 'always' || (iso.cookieSecure === 'auto' && iso.origins.isSecure(req));
+    sendRedirect(res, grant.next, {
+      'Set-Cookie': shares.access.setCookie(urlId, grant, secure),
+    });
+  }
+
   /** Rewrites `req` for the app (forward headers, canonical path); the exchange's state. */
   function beginForwarding(
     req: IncomingMessage,
@@ -435,8 +501,13 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       responded: false,
       upgraded: false,
       upstream: null,
-      owner:
-        identity.userId !== undefined && identity.credentialHash
+      owner: identity.share
+        ? {
+            userId: identity.userId ?? null,
+            credentialHash: identity.credentialHash ?? null,
+            shareId: identity.share.id,
+          }
+        : identity.userId !== undefined && identity.credentialHash
           ? { userId: identity.userId, credentialHash: identity.credentialHash }
           : null,
     };
@@ -459,6 +530,8 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       const appUrlId = iso?.origins.urlIdOfHost(req.headers.host);
       if (iso && appUrlId && pathOnly(req.url) === TICKET_PATH)
         return await redeemTicket(req, res, iso, appUrlId);
+      if (iso && appUrlId && opts.shares && pathOnly(req.url) === SHARE_TICKET_PATH)
+        return await redeemShareTicket(req, res, iso, appUrlId, opts.shares);
       const decision = await resolve(req);
       if (decision.kind === 'login') return sendLoginRedirect(res, opts.loginPath, decision.next);
       if (decision.kind === 'redirect') return sendRedirect(res, decision.location);
@@ -467,6 +540,8 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
         return sendError(req, res, decision.error);
       }
       const { route, path, identity } = decision;
+      if (identity.share?.mode === 'view' && !SAFE_METHODS.has(req.method ?? 'GET'))
+        return sendError(req, res, viewOnly());
       if (route.status === 'dead')
         return sendError(req, res, appNotRunning(), offerOf(route, appUrlId ? iso : undefined));
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -504,15 +579,26 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
         metrics.request(503);
         return rejectUpgrade(socket, appNotRunning());
       }
+      const view = identity.share?.mode === 'view';
+      // The view filter reads plain frames: no extension (permessage-deflate) is negotiated.
+      if (view) delete req.headers['sec-websocket-extensions'];
       const f = beginForwarding(req, route, path, identity);
       armTimeout(f);
       f.upstream = engine.tunnel(req, socket, head, targetOf(route), {
+        clientFilter: view ? () => viewFilter(route.urlId, identity.share?.id) : undefined,
         onResponse: (answer) => {
           answered(f, answer);
           f.upgraded = answer.statusCode === 101;
           metrics.request(answer.statusCode);
         },
-        onUpgrade: (client, upstream) => tunnels.add(client, upstream, route.urlId, f.owner),
+        onUpgrade: (client, upstream) => {
+          tunnels.add(client, upstream, route.urlId, f.owner);
+          const share = identity.share;
+          if (share && opts.shares) {
+            const gone = opts.shares.connected(share.id, identity.name || null);
+            client.once('close', gone);
+          }
+        },
         onError: (err) => onWsError(err, f, socket),
       });
     } catch (err) {
@@ -521,25 +607,53 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     }
   }
 
+  /** A view share's input filter; what made it close a connection is worth a log line. */
+  function viewFilter(urlId: string, shareId: string | undefined): ViewOnlyStream {
+    const filter = new ViewOnlyStream();
+    filter.once('error', (err) =>
+      log.warn({ url_id: urlId, share: shareId, reason: err.message }, 'view share closed'),
+    );
+    return filter;
+  }
+
   const endCredentials = (e: { credentialHash?: string; userId?: number }): number => {
     const n = tunnels.closeOwnedBy(
-      (o) => o.credentialHash === e.credentialHash || o.userId === e.userId,
+      (o) =>
+        (e.credentialHash !== undefined && o.credentialHash === e.credentialHash) ||
+        (e.userId !== undefined && o.userId === e.userId),
     );
     if (n) log.info({ websockets: n }, 'closed the WebSockets of an ended login');
     return n;
   };
 
-  // Logins can also end in another process (the CLI disables a user): re-check now and then.
+  const endShare = (shareId: string): number => {
+    const n = tunnels.closeOwnedBy((o) => o.shareId === shareId);
+    if (n) log.info({ websockets: n, share: shareId }, 'closed the WebSockets of an ended share');
+    return n;
+  };
+  opts.shares?.onEnded(endShare);
+
+  // Logins can also end in another process (the CLI disables a user), and shares expire:
+  // re-check now and then.
   const recheck = opts.credentialAlive;
-  const sweeper = recheck
-    ? setInterval(() => {
-        for (const hash of tunnels.credentials()) {
-          void recheck(hash)
-            .then((alive) => alive || endCredentials({ credentialHash: hash }))
-            .catch(() => undefined);
-        }
-      }, CREDENTIAL_RECHECK_MS)
-    : null;
+  const shares = opts.shares;
+  const sweeper =
+    recheck || shares
+      ? setInterval(() => {
+          if (recheck)
+            for (const hash of tunnels.credentials()) {
+              void recheck(hash)
+                .then((alive) => alive || endCredentials({ credentialHash: hash }))
+                .catch(() => undefined);
+            }
+          for (const id of shares?.withConnections() ?? []) {
+            void shares
+              ?.get(id)
+              .then((row) => (!row || shares.ended(row)) && endShare(id))
+              .catch(() => undefined);
+          }
+        }, CREDENTIAL_RECHECK_MS)
+      : null;
   sweeper?.unref();
 
   return {

@@ -93,7 +93,14 @@ export function tunnel(
     if (upstreamHead.length) upstream.unshift(upstreamHead);
     opts.onUpgrade(client, upstream);
     upstream.pipe(client);
-    client.pipe(upstream);
+    const filter = opts.clientFilter?.();
+    if (filter) {
+      filter.once('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      client.pipe(filter).pipe(upstream);
+    } else client.pipe(upstream);
   });
 
   upstreamReq.on('response', (res: IncomingMessage) => {

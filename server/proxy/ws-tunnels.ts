@@ -13,9 +13,12 @@ export interface TunnelHooks {
 
 /** Who opened a tunnel, so it can be closed when that login ends. */
 export interface TunnelOwner {
-  userId: number;
-  /** Hash of the session or token the upgrade was authorised with. */
-  credentialHash: string;
+  /** Null for an anonymous share viewer. */
+  userId: number | null;
+  /** Hash of the session or token the upgrade was authorised with; null when none. */
+  credentialHash: string | null;
+  /** The share link the tunnel was opened through: revoking it closes the tunnel. */
+  shareId?: string;
 }
 
 interface Tunnel {
@@ -123,7 +126,7 @@ export class WsTunnels {
   /** The distinct credentials that hold tunnels open (for re-checking them now and then). */
   credentials(): Set<string> {
     const out = new Set<string>();
-    for (const t of this.tunnels) if (t.owner) out.add(t.owner.credentialHash);
+    for (const t of this.tunnels) if (t.owner?.credentialHash) out.add(t.owner.credentialHash);
     return out;
   }
 

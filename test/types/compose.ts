@@ -9,6 +9,7 @@ import type { Core } from '../../server/core';
 import type { Hub } from '../../server/hub';
 import type { AppOriginServices } from '../../server/proxy/app-origins';
 import type { RouteStore } from '../../server/proxy/route-store';
+import type { Shares } from '../../server/shares/shares';
 import type { ContainerManager } from '../../server/spawner/container-manager';
 import { createHubServer } from '../../server/web/dispatch';
 
@@ -18,8 +19,9 @@ export function composeWithEveryPart(
   containers: ContainerManager,
   routes: RouteStore,
   apps: AppOriginServices,
+  shares: Shares,
 ): Hub {
-  return { ...core, catalog, containers, routes, apps };
+  return { ...core, catalog, containers, routes, apps, shares };
 }
 
 export function composeWithoutParts(
@@ -28,13 +30,16 @@ export function composeWithoutParts(
   containers: ContainerManager,
   routes: RouteStore,
   apps: AppOriginServices,
+  shares: Shares,
 ): void {
   // @ts-expect-error a hub without its container manager
-  const noContainers: Hub = { ...core, catalog, routes, apps };
+  const noContainers: Hub = { ...core, catalog, routes, apps, shares };
   // @ts-expect-error routers without the catalogue
-  createApp({ ...core, containers, routes, apps });
+  createApp({ ...core, containers, routes, apps, shares });
   // @ts-expect-error routers without app origins
-  createApp({ ...core, catalog, containers, routes });
+  createApp({ ...core, catalog, containers, routes, shares });
+  // @ts-expect-error routers without share links
+  createApp({ ...core, catalog, containers, routes, apps });
   // @ts-expect-error a server without the proxy
   createHubServer(undefined, createApp(noContainers).callback());
 }

@@ -4,6 +4,8 @@ import type { Policy } from './types';
 export interface PolicyForm {
   allow_home: boolean;
   allow_startup_data: boolean;
+  /** The user may share a running container of the grant (Shares). */
+  allow_view: boolean;
   volume_source: string;
   volume_target: string;
   read_only: boolean;
@@ -17,6 +19,7 @@ export interface PolicyForm {
 export const EMPTY_POLICY_FORM: PolicyForm = {
   allow_home: true,
   allow_startup_data: false,
+  allow_view: false,
   volume_source: '',
   volume_target: '',
   read_only: true,
@@ -52,7 +55,7 @@ export function policyFromForm(form: PolicyForm): { policy: Policy } | { error: 
     policy: {
       allow_home: form.allow_home,
       allow_startup_data: form.allow_startup_data,
-      allow_view: false,
+      allow_view: form.allow_view,
       allow_common: Boolean(source),
       volume_source: source || null,
       volume_target: target || null,

@@ -19,6 +19,7 @@ function describePolicy(p: Policy): string[] {
       `${p.volume_source} → ${p.volume_target ?? '?'} (${p.volume_mode === 'ro' ? 'read-only' : 'read-write'})`,
     );
   if (p.allow_startup_data) parts.push('startup file');
+  if (p.allow_view) parts.push('sharing');
   if (p.app_license) parts.push('license set');
   if (p.memory_limit) parts.push(`memory ${p.memory_limit}`);
   if (p.cpu_limit) parts.push(`${p.cpu_limit} CPU`);
@@ -188,7 +189,10 @@ export class HubAdminGrantsPage extends LitElement {
     </div>`;
   }
 
-  private check(label: string, key: 'allow_home' | 'read_only' | 'allow_startup_data') {
+  private check(
+    label: string,
+    key: 'allow_home' | 'read_only' | 'allow_startup_data' | 'allow_view',
+  ) {
     return html`<label class="check">
       <input
         type="checkbox"
@@ -225,6 +229,7 @@ export class HubAdminGrantsPage extends LitElement {
         <legend>Files</legend>
         ${this.check('Mount the user’s home folder (their workspace)', 'allow_home')}
         ${this.check('Allow a startup file', 'allow_startup_data')}
+        ${this.check('Allow sharing the running app', 'allow_view')}
         <div class="form-grid">
           ${this.text('g-vsrc', 'Extra volume: host folder', 'volume_source', '/srv/data/shared')}
           ${this.text('g-vtgt', 'Mounted at', 'volume_target', '/data')}

@@ -16,3 +16,4 @@ export * from './session';
 export * from './simphony';
 export * from './tokens';
 export * from './users';
+export * from './shares';
