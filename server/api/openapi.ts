@@ -231,6 +231,31 @@ const OPERATIONS: Operation[] = [
     responses: { 204: answer('The idle clock starts again.') },
     errors: [404, 409],
   },
+  {
+    method: 'get',
+    path: '/api/v1/containers/{url_id}/logs',
+    access: 'user',
+    tag: 'containers',
+    summary: 'Recent output of one of the caller’s containers (why did it stop?)',
+    params: urlId,
+    query: W.LogsQuery,
+    responses: { 200: text('The last `tail` lines.', 'text/plain') },
+    errors: [400, 404, 503],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/containers/{url_id}/restart',
+    access: 'user',
+    tag: 'containers',
+    summary: 'Stop and start again one of the caller’s containers, in one call',
+    description:
+      'Removes the container (running or dead) and starts the same grant again; answers like ' +
+      'POST /api/v1/containers, with a new url_id.',
+    params: urlId,
+    body: W.ContainerRestart,
+    responses: { 201: answer('Running and answering.', W.Container) },
+    errors: [404, 429, 503, 504],
+  },
   // ---- admin --------------------------------------------------------------------------------
   {
     method: 'get',

@@ -5,12 +5,14 @@ import { ALL_ENTITIES } from './entities';
 import { Initial1763700000001 } from './migrations/0001-initial';
 import { PolicyResources1763700000002 } from './migrations/0002-policy-resources';
 import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
+import { PolicyLabel1763700000014 } from './migrations/0004-policy-label';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
 export const MIGRATIONS = [
   Initial1763700000001,
   PolicyResources1763700000002,
   GrantAppIndex1763700000003,
+  PolicyLabel1763700000014,
 ];
 
 export function databasePath(dataDir: string): string {

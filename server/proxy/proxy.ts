@@ -17,6 +17,7 @@ import {
   notFound,
   rejectUpgrade,
   type RestartOffer,
+  portalFromAppHost,
   sendError,
   sendLoginRedirect,
   sendRedirect,
@@ -181,9 +182,11 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   };
 
   /** The launcher link of a 503 page; absolute on an app origin, where /hub/ is not served. */
-  const offerOf = (route: Readonly<Route>, onApp?: AppIsolation): RestartOffer => {
+  const offerOf = (route: Readonly<Route>, onApp?: AppIsolation, host?: string): RestartOffer => {
     const hub = onApp
-      ? (onApp.origins.fixedHubOrigin() ?? onApp.access.hubOriginOf(route.urlId))
+      ? (onApp.origins.fixedHubOrigin() ??
+        onApp.access.hubOriginOf(route.urlId) ??
+        portalFromAppHost(host, undefined, ''))
       : '';
     return {
       mappingId: route.mappingId,
@@ -244,7 +247,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       return;
     }
     if (f.timedOut) sendError(req, res, appTimeout(opts.timeoutSeconds));
-    else sendError(req, res, appNotRunning(), offerOf(f.route));
+    else {
+      const iso = opts.isolation?.origins.isAppsHost(req.headers.host) ? opts.isolation : undefined;
+      sendError(req, res, appNotRunning(), offerOf(f.route, iso, req.headers.host));
+    }
   }
 
   function onWsError(err: NodeJS.ErrnoException, f: Forwarding, socket: Duplex): void {
@@ -453,11 +459,20 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       if (decision.kind === 'redirect') return sendRedirect(res, decision.location);
       if (decision.kind === 'error') {
         log.warn({ status: decision.error.status, code: decision.error.code }, 'proxy refused');
-        return sendError(req, res, decision.error);
+        const portal =
+          appUrlId || iso?.origins.isAppsHost(req.headers.host)
+            ? portalFromAppHost(req.headers.host, iso?.origins.fixedHubOrigin(), launcherPath)
+            : launcherPath;
+        return sendError(req, res, decision.error, undefined, portal);
       }
       const { route, path, identity } = decision;
       if (route.status === 'dead')
-        return sendError(req, res, appNotRunning(), offerOf(route, appUrlId ? iso : undefined));
+        return sendError(
+          req,
+          res,
+          appNotRunning(),
+          offerOf(route, appUrlId ? iso : undefined, req.headers.host),
+        );
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
       }

@@ -549,6 +549,11 @@ export class ContainerManager {
     return this.deps.spawner.logs(urlId, tail);
   }
 
+  /** How a stopped container of the realm ended; null while it runs or once it is gone. */
+  async exitCode(urlId: string): Promise<number | null> {
+    return isUrlId(urlId) ? ((await this.deps.spawner.inspect(urlId))?.exitCode ?? null) : null;
+  }
+
   private byKey(user: string, mappingId: string): Managed | undefined {
     for (const r of this.records.values())
       if (r.user === user && r.mappingId === mappingId) return r;

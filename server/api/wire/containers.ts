@@ -30,6 +30,10 @@ export const Container = ContainerSummary.extend({
   cull_at: z.string().datetime().nullable().openapi({
     description: 'When idle culling stops it unless there is activity; null when culling is off.',
   }),
+  exit_code: z.number().int().nullable().optional().openapi({
+    description:
+      'Only in GET /api/v1/containers/<url_id> of a dead container: how its process ended.',
+  }),
 }).openapi('Container');
 export type Container = z.infer<typeof Container>;
 
@@ -58,6 +62,12 @@ export const ContainerStart = z
   .strict()
   .openapi('ContainerStart');
 export type ContainerStart = z.infer<typeof ContainerStart>;
+
+/** A restart: the same grant again, with new launch options if given. */
+export const ContainerRestart = ContainerStart.pick({ configurables: true })
+  .strict()
+  .openapi('ContainerRestart');
+export type ContainerRestart = z.infer<typeof ContainerRestart>;
 
 export const ProgressStage = z
   .enum(['queued', 'creating', 'starting', 'waiting', 'ready', 'failed'])
