@@ -401,6 +401,17 @@ const OPERATIONS: Operation[] = [
     responses: { 200: answer('Anyone’s containers.', z.array(W.AdminContainer)) },
   },
   {
+    method: 'get',
+    path: '/api/v1/admin/containers/stats',
+    access: 'admin',
+    tag: 'admin',
+    summary: 'Live CPU and memory of every running container (docker stats)',
+    description:
+      'Read from the engine in parallel, each within a few seconds; a container that does not ' +
+      'answer in time is left out.',
+    responses: { 200: answer('One entry per running container.', z.array(W.ContainerStats)) },
+  },
+  {
     method: 'delete',
     path: '/api/v1/admin/containers/{url_id}',
     access: 'admin',

@@ -173,6 +173,13 @@ const PAGE_TEXT: Record<string, { title: string; lines: string[] }> = {
       'Start the app again from the launcher: it opens at a new address.',
     ],
   },
+  app_login_required: {
+    title: 'Open this app from the launcher',
+    lines: [
+      'This address works only after the launcher’s Open button has signed you in to it, and that sign-in is missing here.',
+      'If the app has stopped since, start it again from the launcher.',
+    ],
+  },
   timeout: {
     title: 'The app did not answer',
     lines: [

@@ -158,6 +158,7 @@ export const theme = css`
   input[type='text'],
   input[type='password'],
   input[type='search'],
+  input[type='date'],
   input[type='number'],
   select,
   textarea {
@@ -197,6 +198,10 @@ export const theme = css`
     /* A long path, image reference or token in a message must wrap, not leave its card. */
     overflow-wrap: anywhere;
     min-width: 0;
+  }
+  .alert .btn {
+    white-space: normal;
+    max-width: 100%;
   }
   .alert.error {
     background: var(--c-bad-bg);

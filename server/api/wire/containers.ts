@@ -96,3 +96,16 @@ export const LogsQuery = z.object({
     .default(200),
 });
 export type LogsQuery = z.infer<typeof LogsQuery>;
+
+/** Live use of one running container, as `docker stats` reads it. */
+export const ContainerStats = z
+  .object({
+    url_id: z.string(),
+    cpu_percent: z
+      .number()
+      .openapi({ description: 'Percent of one core over the last second (200: two cores).' }),
+    memory_bytes: z.number().nullable().openapi({ description: 'Without the page cache.' }),
+    memory_limit_bytes: z.number().nullable(),
+  })
+  .openapi('ContainerStats');
+export type ContainerStats = z.infer<typeof ContainerStats>;
