@@ -2,6 +2,7 @@ import { request, seg } from './api';
 import type {
   AdminContainer,
   AuditEvent,
+  ContainerStats,
   DiscoveredImage,
   Grant,
   GrantCreate,
@@ -68,6 +69,23 @@ export function deleteGrant(mappingId: string): Promise<void> {
 
 export function listAllContainers(): Promise<AdminContainer[]> {
   return request<AdminContainer[]>('GET', `${A}/containers`);
+}
+
+/** Live CPU and memory of every running container (docker stats, read within a time limit). */
+export function containerStats(): Promise<ContainerStats[]> {
+  return request<ContainerStats[]>('GET', `${A}/containers/stats`);
+}
+
+/** Bytes as people read them: 512 MiB, 1.5 GiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 export function stopAnyContainer(urlId: string): Promise<void> {

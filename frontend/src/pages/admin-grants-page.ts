@@ -7,6 +7,7 @@ import '../components/notice-banner';
 import { createGrant, deleteGrant, listGrants, listImages, listUsers } from '../data/admin';
 import { messageOf } from '../data/api';
 import { fieldErrorOf } from '../data/field-errors';
+import { matchesSearch } from '../data/search';
 import { describePolicy, policyFromForm, type PolicyForm, EMPTY_POLICY_FORM } from '../data/policy';
 import type { User, Grant, RegisteredApplicationRow } from '../data/types';
 import { confirmAction } from '../dialogs/open';
@@ -33,6 +34,8 @@ export class HubAdminGrantsPage extends LitElement {
   /** A problem with one field of the grant form, shown under that field. */
   @state() private fieldError: { field: string; text: string } | null = null;
   @state() private busy = false;
+  /** Words to find among the picked user's grants (app, image, label, policy). */
+  @state() private query = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -145,49 +148,70 @@ export class HubAdminGrantsPage extends LitElement {
   private renderGrants(grants: { user: string; list: Grant[] }) {
     if (grants.user !== this.user)
       return html`<hub-loading label="Loading the grants of ${this.user}…"></hub-loading>`;
-    const mine = grants.list;
-    if (!mine.length) return html`<p class="muted">${this.user} has no application yet.</p>`;
-    return html`<div class="table-wrap">
-      <table class="stack">
-        <caption class="sr-only">
-          Grants of ${this.user}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Application</th>
-            <th scope="col">Label</th>
-            <th scope="col">Policy</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${mine.map(
-            (g) =>
-              html`<tr data-mapping-id=${g.mapping_id}>
-                <th data-label="Application" scope="row">
-                  ${this.appName(g.image)}
-                  <div class="mono muted">${g.image}</div>
-                </th>
-                <td data-label="Label">
-                  ${g.policy.label ?? html`<span class="muted">none</span>`}
-                </td>
-                <td data-label="Policy">${describePolicy(g.policy).join(' · ')}</td>
-                <td data-label="Actions" class="actions">
-                  <button
-                    class="btn small danger"
-                    type="button"
-                    ?disabled=${this.busy}
-                    aria-label="Revoke ${this.appName(g.image)}${g.policy.label ? ` (${g.policy.label})` : ''}"
-                    @click=${() => this.revoke(g)}
-                  >
-                    Revoke
-                  </button>
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+    if (!grants.list.length) return html`<p class="muted">${this.user} has no application yet.</p>`;
+    const mine = grants.list.filter((g) =>
+      matchesSearch(this.query, [
+        this.appName(g.image),
+        g.image,
+        g.policy.label,
+        ...describePolicy(g.policy),
+      ]),
+    );
+    const search = html`<div class="field" role="search" style="max-width:24rem">
+      <label for="g-q">Search the grants of ${this.user}</label>
+      <input
+        id="g-q"
+        type="search"
+        placeholder="App, label, volume…"
+        .value=${this.query}
+        @input=${(e: Event) => (this.query = (e.target as HTMLInputElement).value)}
+      />
     </div>`;
+    if (!mine.length)
+      return html`${search}
+        <p class="muted" role="status">No grant of ${this.user} matches “${this.query}”.</p>`;
+    return html`${search}
+      <div class="table-wrap">
+        <table class="stack">
+          <caption class="sr-only">
+            Grants of ${this.user}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Application</th>
+              <th scope="col">Label</th>
+              <th scope="col">Policy</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${mine.map(
+              (g) =>
+                html`<tr data-mapping-id=${g.mapping_id}>
+                  <th data-label="Application" scope="row">
+                    ${this.appName(g.image)}
+                    <div class="mono muted">${g.image}</div>
+                  </th>
+                  <td data-label="Label">
+                    ${g.policy.label ?? html`<span class="muted">none</span>`}
+                  </td>
+                  <td data-label="Policy">${describePolicy(g.policy).join(' · ')}</td>
+                  <td data-label="Actions" class="actions">
+                    <button
+                      class="btn small danger"
+                      type="button"
+                      ?disabled=${this.busy}
+                      aria-label="Revoke ${this.appName(g.image)}${g.policy.label ? ` (${g.policy.label})` : ''}"
+                      @click=${() => this.revoke(g)}
+                    >
+                      Revoke
+                    </button>
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`;
   }
 
   private text(id: string, label: string, key: keyof PolicyForm, placeholder = '', hint = '') {
@@ -304,6 +328,15 @@ export class HubAdminGrantsPage extends LitElement {
           ? html`<hub-notice .tone=${this.notice.tone} .text=${this.notice.text}></hub-notice>`
           : null
       }
+      <nav class="user-links" style="margin-bottom:1rem" aria-label="More about ${this.user}">
+        <a href="/hub/admin/users?q=${encodeURIComponent(this.user)}"
+          >← ${this.user} among the users</a
+        >
+        ·
+        <a href="/hub/admin/containers?q=${encodeURIComponent(this.user)}"
+          >Running containers of ${this.user}</a
+        >
+      </nav>
       <section aria-labelledby="cur">
         <h2 id="cur">Applications of ${this.user}</h2>
         ${this.renderGrants(this.grants)}

@@ -6,6 +6,7 @@ import '../components/notice-banner';
 import { createUser, deleteUser, listUsers, updateUser } from '../data/admin';
 import { messageOf } from '../data/api';
 import { fieldErrorOf } from '../data/field-errors';
+import { matchesSearch, queryParam, setQueryParam } from '../data/search';
 import { formatAgo, formatDateTime } from '../data/time';
 import type { User, Me } from '../data/types';
 import { askPassword, confirmAction } from '../dialogs/open';
@@ -28,6 +29,8 @@ export class HubAdminUsersPage extends LitElement {
   @state() private loadError = '';
   @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
   @state() private busy = '';
+  /** Words to find in names, kept in the URL as `?q=` (other pages link here with it). */
+  @state() private query = queryParam('q');
   @state() private newName = '';
   @state() private newPassword = '';
   @state() private newAdmin = false;
@@ -167,6 +170,19 @@ export class HubAdminUsersPage extends LitElement {
       <td data-label="Last login" class="nowrap">
         ${u.last_login_at ? formatAgo(u.last_login_at) : 'never'}
       </td>
+      <td data-label="Apps" class="nowrap">
+        <a
+          href="/hub/admin/grants?user=${encodeURIComponent(u.name)}"
+          aria-label="Grants of ${u.name}"
+          >Grants</a
+        >
+        ·
+        <a
+          href="/hub/admin/containers?q=${encodeURIComponent(u.name)}"
+          aria-label="Containers of ${u.name}"
+          >Containers</a
+        >
+      </td>
       <td data-label="Actions" class="actions">
         <button
           class="btn small"
@@ -217,25 +233,50 @@ export class HubAdminUsersPage extends LitElement {
   }
 
   private renderList(users: User[]) {
-    return html`<div class="table-wrap">
-      <table class="stack">
-        <caption class="sr-only">
-          Users
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last login</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${users.map((u) => this.renderRow(u))}
-        </tbody>
-      </table>
+    const shown = users.filter((u) =>
+      matchesSearch(this.query, [
+        u.name,
+        u.admin ? 'admin' : '',
+        u.disabled ? 'disabled' : 'active',
+      ]),
+    );
+    const search = html`<div class="field" role="search" style="max-width:24rem">
+      <label for="u-q">Search users</label>
+      <input
+        id="u-q"
+        type="search"
+        placeholder="Name, admin, disabled"
+        .value=${this.query}
+        @input=${(e: Event) => {
+          this.query = (e.target as HTMLInputElement).value;
+          setQueryParam('q', this.query.trim());
+        }}
+      />
     </div>`;
+    if (!shown.length)
+      return html`${search}
+        <p class="muted" role="status">No user matches “${this.query}”.</p>`;
+    return html`${search}
+      <div class="table-wrap">
+        <table class="stack">
+          <caption class="sr-only">
+            Users
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last login</th>
+              <th scope="col">Apps</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${shown.map((u) => this.renderRow(u))}
+          </tbody>
+        </table>
+      </div>`;
   }
 
   override render() {
