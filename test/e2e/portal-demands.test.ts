@@ -33,6 +33,7 @@ const docker = new Dockerode();
 const images = new TestImages(docker);
 const USER = { name: 'dora', password: 'dora-password-123' };
 const UI_NAME = 'Demo Files';
+const DESKTOP_NAME = 'Demo Desktop';
 /** What the crashed app "printed" last, and a word too long for any card. */
 const LAST_WORDS = 'fatal: the licence server did not answer';
 const LONG_WORD = `/srv/${'verylongfoldername'.repeat(12)}`;
@@ -133,7 +134,8 @@ describe('grants of one app, told apart (1)', () => {
       try {
         await logIn(page, USER.name, USER.password);
         const cards = page.locator('hub-app-card');
-        await cards.first().waitFor();
+        // The first page after boot on a shared, busy machine: generous, not a speed claim.
+        await cards.first().waitFor({ timeout: 90_000 });
         expect(await cards.count()).toBe(3);
         const teaching = page.locator('hub-app-card', { hasText: 'Teaching' });
         expect(await teaching.getByText('your workspace').isVisible()).toBe(true);
@@ -231,6 +233,69 @@ describe('admin forms (2)', () => {
       expect(await row.getByRole('rowheader').textContent()).toContain(UI_NAME);
       await screenshot(page, 'demands-grant-created');
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('desktop size (5)', () => {
+  it('fits the desktop to the window by default and remembers the choice per app', async () => {
+    const desktop = await buildWebApp(images, 'e2e-demands-desktop', DESKTOP_NAME, {
+      type: 'vncapp',
+      env: ['x11-width', 'x11-height'],
+    });
+    expect(
+      (
+        await admin.json('/api/v1/admin/applications', {
+          method: 'POST',
+          json: { image: desktop.ref },
+        })
+      ).status,
+    ).toBe(201);
+    const res = await admin.json('/api/v1/admin/accounting', {
+      method: 'POST',
+      json: { user: USER.name, image: desktop.ref, policy: {} },
+    });
+    expect(res.status).toBe(201);
+    const { page, context, errors } = await newPage(browser, { baseURL: hub.url });
+    try {
+      await logIn(page, USER.name, USER.password);
+      const card = page.locator('hub-app-card', { hasText: DESKTOP_NAME });
+      await card.waitFor();
+      await card.getByText('Launch options').click();
+      const size = card.getByLabel('Screen size');
+      expect(await size.inputValue()).toBe('fit');
+      expect(await size.locator('option:checked').textContent()).toMatch(
+        /Fit to window \(1280x800\)/,
+      );
+      await screenshot(page, 'demands-desktop-fit-default');
+      await startFromCard(page, card);
+      const open = card.getByRole('link', { name: /in a new tab/ });
+      const [tab] = await Promise.all([context.waitForEvent('page'), open.click()]);
+      await tab.getByRole('heading', { name: WEBAPP_GREETING }).waitFor();
+      // The app got the window's size: no scaling, no side bars.
+      expect(await tab.textContent('body')).toContain('screen 1280x800');
+      await tab.close();
+
+      // Another choice is remembered for this app, across reloads.
+      await card.getByRole('button', { name: `Stop ${DESKTOP_NAME}` }).click();
+      await page
+        .getByRole('dialog', { name: `Stop ${DESKTOP_NAME}?` })
+        .getByRole('button', { name: 'Stop' })
+        .click();
+      await card.getByText('Not running').waitFor({ timeout: 60_000 });
+      await card.getByText('Launch options').click();
+      await card.getByLabel('Screen size').selectOption('custom');
+      await card.getByLabel('Custom size (width x height)').fill('1200x700');
+      await page.reload();
+      await card.getByText('Launch options').click();
+      expect(await card.getByLabel('Screen size').inputValue()).toBe('custom');
+      expect(await card.getByLabel('Custom size (width x height)').inputValue()).toBe('1200x700');
+      expect(errors).toEqual([]);
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
       await context.close();
     }

@@ -309,6 +309,7 @@ export class HubAppCard extends LitElement {
       <hub-configurables
         .configurables=${this.app.image.configurables}
         .allowStartupData=${this.app.policy.allow_startup_data}
+        .rememberKey=${this.app.image.name}
       ></hub-configurables>
     </details>`;
   }
