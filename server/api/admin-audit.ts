@@ -46,7 +46,12 @@ export function adminAuditRouter(hub: Hub): Router {
       events.map((e) => e.target).filter((t): t is string => !!t && URL_ID.test(t)),
     );
     for (const e of events) {
-      const image = imageOf(e.details) ?? (e.target ? images.get(e.target) : undefined);
+      // Grant events name their target `user:image`.
+      const granted =
+        e.action.startsWith('grant.') && e.target?.includes(':')
+          ? e.target.slice(e.target.indexOf(':') + 1)
+          : undefined;
+      const image = imageOf(e.details) ?? (e.target ? images.get(e.target) : undefined) ?? granted;
       if (image) e.app = hub.catalog.get(image)?.ui_name || image;
     }
     ctx.body = events satisfies AuditEvent[];

@@ -165,9 +165,7 @@ export class HubAdminAuditPage extends LitElement {
   private renderTarget(e: AuditEvent) {
     if (!e.target) return '';
     const id = shortId(e.target);
-    if (e.app)
-      return html`${e.app}
-        <span class="code" title=${e.target}>${id !== e.target ? id : ''}</span>`;
+    if (e.app) return html`${e.app} <span class="code" title=${e.target}>${id}</span>`;
     return id === e.target ? e.target : html`<span title=${e.target}>${id}</span>`;
   }
 
