@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import { identityOf, requireAdmin } from '../auth/guards';
 import type { Hub } from '../hub';
 import { containersOf } from '../spawner/service';
-import { LogsQuery, type AdminContainer } from './wire';
+import { realmStats } from './container-stats';
+import { LogsQuery, type AdminContainer, type ContainerStats } from './wire';
 
 /** Every container of the realm, for the admin console. */
 export function adminContainersRouter(hub: Hub): Router {
@@ -11,6 +12,13 @@ export function adminContainersRouter(hub: Hub): Router {
 
   router.get('/', (ctx) => {
     ctx.body = containersOf(hub).listAll() satisfies AdminContainer[];
+  });
+
+  // Live CPU and memory for the dashboard; containers the engine does not answer for in time
+  // are left out rather than holding the page.
+  router.get('/stats', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = (await realmStats(hub)) satisfies ContainerStats[];
   });
 
   router.delete('/:url_id', async (ctx) => {

@@ -3,7 +3,13 @@ import Router from '@koa/router';
 import { identityOf, requireUser } from '../auth/guards';
 import type { Hub } from '../hub';
 import { containersOf } from '../spawner/service';
-import { ContainerStart, type Container, type ProgressEvent } from './wire';
+import {
+  ContainerRestart,
+  ContainerStart,
+  LogsQuery,
+  type Container,
+  type ProgressEvent,
+} from './wire';
 
 /** Comment lines keep proxies and browsers from closing a quiet event stream. */
 const SSE_PING_MS = 15_000;
@@ -57,8 +63,34 @@ export function containersRouter(hub: Hub): Router {
     stream.once('error', close);
   });
 
-  router.get('/:url_id', (ctx) => {
-    ctx.body = containersOf(hub).getOwn(identityOf(ctx), ctx.params.url_id) satisfies Container;
+  // A dead container tells its owner how it ended, so the portal can say why it stopped.
+  router.get('/:url_id', async (ctx) => {
+    const manager = containersOf(hub);
+    const view = manager.getOwn(identityOf(ctx), ctx.params.url_id);
+    const exit_code = view.status === 'dead' ? await manager.exitCode(view.url_id) : undefined;
+    ctx.body = (exit_code === undefined ? view : { ...view, exit_code }) satisfies Container;
+  });
+
+  // The owner's own view of what the admin's logs route shows: their app's recent output.
+  router.get('/:url_id/logs', async (ctx) => {
+    const { tail } = LogsQuery.parse(ctx.query);
+    const manager = containersOf(hub);
+    const view = manager.getOwn(identityOf(ctx), ctx.params.url_id);
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await manager.logs(view.url_id, tail);
+  });
+
+  // Stop and start in one call: the portal's "Restart" of a crashed or stuck app.
+  router.post('/:url_id/restart', async (ctx) => {
+    const me = identityOf(ctx);
+    const body = ContainerRestart.parse(ctx.request.body ?? {});
+    const manager = containersOf(hub);
+    const { mapping_id } = manager.getOwn(me, ctx.params.url_id);
+    await manager.stopOwn(me, ctx.params.url_id, ctx.ip);
+    const { container } = await manager.start(me, mapping_id, body.configurables, ctx.ip);
+    ctx.status = 201;
+    ctx.body = container satisfies Container;
   });
 
   router.delete('/:url_id', async (ctx) => {

@@ -338,6 +338,31 @@ const OPERATIONS: Operation[] = [
     responses: { 302: answer('To the app’s origin, or to the login page.') },
     errors: [400, 404, 409, 410],
   },
+  {
+    method: 'get',
+    path: '/api/v1/containers/{url_id}/logs',
+    access: 'user',
+    tag: 'containers',
+    summary: 'Recent output of one of the caller’s containers (why did it stop?)',
+    params: urlId,
+    query: W.LogsQuery,
+    responses: { 200: text('The last `tail` lines.', 'text/plain') },
+    errors: [400, 404, 503],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/containers/{url_id}/restart',
+    access: 'user',
+    tag: 'containers',
+    summary: 'Stop and start again one of the caller’s containers, in one call',
+    description:
+      'Removes the container (running or dead) and starts the same grant again; answers like ' +
+      'POST /api/v1/containers, with a new url_id.',
+    params: urlId,
+    body: W.ContainerRestart,
+    responses: { 201: answer('Running and answering.', W.Container) },
+    errors: [404, 429, 503, 504],
+  },
   // ---- admin --------------------------------------------------------------------------------
   {
     method: 'get',
@@ -481,6 +506,17 @@ const OPERATIONS: Operation[] = [
     tag: 'admin',
     summary: 'Every container of this realm',
     responses: { 200: answer('Anyone’s containers.', z.array(W.AdminContainer)) },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/containers/stats',
+    access: 'admin',
+    tag: 'admin',
+    summary: 'Live CPU and memory of every running container (docker stats)',
+    description:
+      'Read from the engine in parallel, each within a few seconds; a container that does not ' +
+      'answer in time is left out.',
+    responses: { 200: answer('One entry per running container.', z.array(W.ContainerStats)) },
   },
   {
     method: 'delete',

@@ -63,6 +63,15 @@ export const policySchema = z
       .max(4_194_304)
       .nullable()
       .default(null),
+    // Tells two grants of one app apart in the user's launcher ("Project X data").
+    label: z
+      .string()
+      .max(80, 'label: at most 80 characters')
+      // eslint-disable-next-line no-control-regex
+      .refine((l) => !/[\u0000-\u001f\u007f]/.test(l), 'label: must not contain control characters')
+      .transform((l) => l.trim() || null)
+      .nullable()
+      .default(null),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -111,6 +120,7 @@ export const POLICY_FIELDS = [
   'memory_limit',
   'cpu_limit',
   'pids_limit',
+  'label',
 ] as const satisfies ReadonlyArray<keyof Policy>;
 
 /** A policy row (or a raw SQL row, where SQLite gives booleans as 0/1) as a Policy. */
@@ -128,6 +138,7 @@ export function policyFromRow(row: Omit<PolicyRow, 'id'> | Record<string, unknow
     memory_limit: (r.memory_limit as string | null) ?? null,
     cpu_limit: r.cpu_limit === null || r.cpu_limit === undefined ? null : Number(r.cpu_limit),
     pids_limit: r.pids_limit === null || r.pids_limit === undefined ? null : Number(r.pids_limit),
+    label: (r.label as string | null) ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import { GrantAppIndex1763700000003 } from './migrations/0003-grant-app-index';
 import { UserFullName1763700000004 } from './migrations/0004-user-full-name';
 import { PolicySimphony1763700000005 } from './migrations/0005-policy-simphony';
 import { Shares1763700000006 } from './migrations/0006-shares';
+import { PolicyLabel1763700000007 } from './migrations/0007-policy-label';
 
 /** In order. A new migration is appended here; schema sync is never used, so upgrades keep data. */
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   UserFullName1763700000004,
   PolicySimphony1763700000005,
   Shares1763700000006,
+  PolicyLabel1763700000007,
 ];
 
 export function databasePath(dataDir: string): string {

@@ -40,6 +40,8 @@ export interface PolicyRow {
   memory_limit: string | null;
   cpu_limit: number | null;
   pids_limit: number | null;
+  /** The admin's name for this grant, shown to its user; null for none. */
+  label: string | null;
 }
 
 /** A grant: user × application × policy. Its id is the mapping_id of shared/DESIGN.md. */
@@ -147,6 +149,7 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     memory_limit: { type: String, nullable: true },
     cpu_limit: { type: 'real', nullable: true },
     pids_limit: { type: Number, nullable: true },
+    label: { type: String, nullable: true },
   },
 });
 

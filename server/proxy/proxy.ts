@@ -24,6 +24,7 @@ import {
   notFound,
   rejectUpgrade,
   type RestartOffer,
+  portalFromAppHost,
   sendError,
   sendLoginRedirect,
   sendRedirect,
@@ -202,9 +203,11 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   };
 
   /** The launcher link of a 503 page; absolute on an app origin, where /hub/ is not served. */
-  const offerOf = (route: Readonly<Route>, onApp?: AppIsolation): RestartOffer => {
+  const offerOf = (route: Readonly<Route>, onApp?: AppIsolation, host?: string): RestartOffer => {
     const hub = onApp
-      ? (onApp.origins.fixedHubOrigin() ?? onApp.access.hubOriginOf(route.urlId))
+      ? (onApp.origins.fixedHubOrigin() ??
+        onApp.access.hubOriginOf(route.urlId) ??
+        portalFromAppHost(host, undefined, ''))
       : '';
     return {
       mappingId: route.mappingId,
@@ -265,7 +268,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       return;
     }
     if (f.timedOut) sendError(req, res, appTimeout(opts.timeoutSeconds));
-    else sendError(req, res, appNotRunning(), offerOf(f.route));
+    else {
+      const iso = opts.isolation?.origins.isAppsHost(req.headers.host) ? opts.isolation : undefined;
+      sendError(req, res, appNotRunning(), offerOf(f.route, iso, req.headers.host));
+    }
   }
 
   function onWsError(err: NodeJS.ErrnoException, f: Forwarding, socket: Duplex): void {
@@ -537,13 +543,22 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       if (decision.kind === 'redirect') return sendRedirect(res, decision.location);
       if (decision.kind === 'error') {
         log.warn({ status: decision.error.status, code: decision.error.code }, 'proxy refused');
-        return sendError(req, res, decision.error);
+        const portal =
+          appUrlId || iso?.origins.isAppsHost(req.headers.host)
+            ? portalFromAppHost(req.headers.host, iso?.origins.fixedHubOrigin(), launcherPath)
+            : launcherPath;
+        return sendError(req, res, decision.error, undefined, portal);
       }
       const { route, path, identity } = decision;
       if (identity.share?.mode === 'view' && !SAFE_METHODS.has(req.method ?? 'GET'))
         return sendError(req, res, viewOnly());
       if (route.status === 'dead')
-        return sendError(req, res, appNotRunning(), offerOf(route, appUrlId ? iso : undefined));
+        return sendError(
+          req,
+          res,
+          appNotRunning(),
+          offerOf(route, appUrlId ? iso : undefined, req.headers.host),
+        );
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
       }

@@ -55,19 +55,37 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+/**
+ * The hub's launcher as a link from an app origin, where `/hub/` is not served: an origin the
+ * hub knows for sure (public_url), else, for the loopback apps domain, `localhost` on the same
+ * port. Null when neither applies; the page then tells the user to go back to the portal.
+ * Never derived from the url_id, so a page for a url_id that never existed reads the same.
+ */
+export function portalFromAppHost(
+  host: string | undefined,
+  fixedHubOrigin: string | undefined,
+  launcherPath: string,
+): string | null {
+  if (fixedHubOrigin) return fixedHubOrigin + launcherPath;
+  const m = /^[0-9a-f]+\.apps\.localhost(:\d+)?$/i.exec(host ?? '');
+  return m ? `http://localhost${m[1] ?? ''}${launcherPath}` : null;
+}
+
 /** Writes a hub-made error answer: HTML for browsers, JSON otherwise. */
 export function sendError(
   req: IncomingMessage,
   res: ServerResponse,
   err: HubError,
   offer?: RestartOffer,
+  /** The launcher's address for the page's "back" link; default: the hub-origin path. */
+  portalUrl: string | null = '/hub/launcher',
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const html = wantsHtml(req);
-  const body = html ? errorPage(err, offer) : errorJson(err, offer);
+  const body = html ? errorPage(err, offer, portalUrl) : errorJson(err, offer);
   res.writeHead(err.status, {
     ...PAGE_HEADERS,
     ...(err.headers ?? {}),
@@ -139,17 +157,74 @@ function errorJson(err: HubError, offer?: RestartOffer): string {
   return JSON.stringify({ error: { code: err.code, message: err.message, ...extra } });
 }
 
-function errorPage(err: HubError, offer?: RestartOffer): string {
-  const action = offer
-    ? `<p><a class="button" href="${escapeHtml(offer.startUrl)}">Start it again</a> <a href="">Retry</a></p>`
-    : '<p><a href="/hub/">Go to the portal</a></p>';
+/** What a person reads on the hub's own page for an app address, by error code. */
+const PAGE_TEXT: Record<string, { title: string; lines: string[] }> = {
+  app_not_running: {
+    title: 'This app is not running any more',
+    lines: [
+      'It stopped: it may have crashed, been stopped from the launcher or by an administrator, or been stopped after a long idle time.',
+      'Anything not saved inside it is lost; files in your workspace are kept. The launcher shows why it stopped.',
+    ],
+  },
+  not_found: {
+    title: 'There is no app at this address',
+    lines: [
+      'The app that was here has been stopped and removed, or the link is wrong or belongs to someone else.',
+      'Start the app again from the launcher: it opens at a new address.',
+    ],
+  },
+  app_login_required: {
+    title: 'Open this app from the launcher',
+    lines: [
+      'This address works only after the launcher’s Open button has signed you in to it, and that sign-in is missing here.',
+      'If the app has stopped since, start it again from the launcher.',
+    ],
+  },
+  timeout: {
+    title: 'The app did not answer',
+    lines: [
+      'It may be busy. Reload this page in a moment; if it keeps happening, restart it from the launcher.',
+    ],
+  },
+};
+
+function errorPage(
+  err: HubError,
+  offer: RestartOffer | undefined,
+  launcher: string | null,
+): string {
+  // The start link already points at the launcher on the right origin.
+  const portalUrl = offer ? offer.startUrl.replace(/\?.*$/, '') : launcher;
+  const known = PAGE_TEXT[err.code];
+  const title = known?.title ?? statusText(err.status);
+  const lines = known?.lines ?? [sentence(err.message)];
+  const links: string[] = [];
+  if (offer)
+    links.push(`<a class="button" href="${escapeHtml(offer.startUrl)}">Start it again</a>`);
+  if (portalUrl)
+    links.push(
+      `<a class="${offer ? 'plain' : 'button'}" href="${escapeHtml(portalUrl)}">Back to the launcher</a>`,
+    );
+  if (err.status === 504) links.push('<a class="plain" href="">Reload</a>');
+  const noPortal = portalUrl
+    ? ''
+    : '<p>Go back to the hub’s page you came from to start it again.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${err.status} ${statusText(err.status)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}.button{display:inline-block;padding:.4rem 1rem;background:#1f6feb;color:#fff;border-radius:4px;text-decoration:none;margin-right:1rem}</style>
-</head><body><h1>${statusText(err.status)}</h1><p>${escapeHtml(err.message)}</p>${action}</body></html>
+<title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937;overflow-wrap:anywhere}
+h1{font-size:1.4rem}p{margin:0 0 .8rem}.links{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:center;margin-top:1.5rem}
+.button{display:inline-block;padding:.5rem 1rem;background:#1d4ed8;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
+.plain{color:#1d4ed8;font-weight:600}a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.code{color:#4b5563;font-size:.875rem}</style>
+</head><body><main><h1>${escapeHtml(title)}</h1>${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}${noPortal}
+<p class="links">${links.join(' ')}</p><p class="code">Error ${err.status}: ${escapeHtml(err.code)}</p></main></body></html>
 `;
+}
+
+function sentence(text: string): string {
+  const s = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 function escapeHtml(s: string): string {

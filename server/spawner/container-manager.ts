@@ -216,6 +216,11 @@ export class ContainerManager {
     return this.ctx.deps.spawner.logs(urlId, tail);
   }
 
+  /** How a stopped container of the realm ended; null while it runs or once it is gone. */
+  async exitCode(urlId: string): Promise<number | null> {
+    return isUrlId(urlId) ? ((await this.ctx.deps.spawner.inspect(urlId))?.exitCode ?? null) : null;
+  }
+
   // ---- keeping in line with the engine ----------------------------------------------------
 
   /** One full reconcile now (see Reconciler); throws DockerUnavailable when the engine is down. */

@@ -113,10 +113,11 @@ describe('admin console (browser)', () => {
       await page.getByLabel('Image', { exact: true }).selectOption(labelled.ref);
       await page.getByLabel('Memory limit').fill('256m');
       await page.getByRole('button', { name: `Grant to ${USER.name}` }).click();
-      await page.getByText(`${USER.name} can now start ${labelled.ref}.`).waitFor();
+      // Named as the user sees it, the app's name; the row still shows the image reference.
+      await page.getByText(`${USER.name} can now start ${UI_NAME}.`).waitFor();
       const grantRow = page.locator('tr', { hasText: labelled.ref });
       await grantRow.waitFor();
-      expect(await grantRow.textContent()).toContain('memory 256m');
+      expect(await grantRow.textContent()).toContain('256m memory');
       await screenshot(page, 'admin-grants');
       // Each user's grants are fetched on their own: another user's list does not hold it.
       await page.getByLabel('User', { exact: true }).selectOption(ADMIN.name);

@@ -166,7 +166,10 @@ describe('the VNC example desktop through the hub (browser)', () => {
       expect(await card.getByText('Desktop', { exact: true }).isVisible()).toBe(true);
       expect(await card.getByText('Not running').isVisible()).toBe(true);
 
-      // The default launch options: the image's first preset, 1024x768.
+      // The image's first preset, 1024x768 (the default is the window's size; this test
+      // checks the framebuffer against a known size).
+      await card.getByText('Launch options').click();
+      await card.getByLabel('Screen size').selectOption('1024x768');
       await card.getByRole('button', { name: 'Start' }).click();
       const open = card.getByRole('link', { name: `Open ${UI_NAME} in a new tab` });
       await open.waitFor({ timeout: 120_000 });

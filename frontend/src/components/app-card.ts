@@ -1,7 +1,9 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { describePolicy } from '../data/policy';
 import { isRunning } from '../data/status';
 import { formatAgo, formatDuration, secondsUntil } from '../data/time';
+import type { CrashReport } from '../data/applications';
 import type { Application, ConfigurableValues, Container } from '../data/types';
 import { isSameOriginPath, safeHref, safeImageSrc } from '../data/urls';
 import { theme } from '../styles/theme';
@@ -27,6 +29,19 @@ export interface ContainerDetail {
   app: Application;
   container: Container;
 }
+export interface RestartDetail extends ContainerDetail {
+  configurables: ConfigurableValues;
+}
+
+/** Common exit codes in words: a user reads "out of memory", not 137. */
+function exitReason(code: number | null): string {
+  if (code === null) return 'It stopped unexpectedly.';
+  if (code === 137)
+    return 'It was killed (exit code 137), most often because it ran out of memory.';
+  if (code === 139) return 'It crashed (exit code 139, a segmentation fault).';
+  if (code === 0) return 'Its program ended (exit code 0): the app closed itself.';
+  return `It stopped unexpectedly with exit code ${code}.`;
+}
 
 /** Show the idle warning when culling is this close. */
 export const CULL_WARNING_SECONDS = 5 * 60;
@@ -46,6 +61,10 @@ export class HubAppCard extends LitElement {
     css`
       :host {
         display: block;
+      }
+      :host([wanted]) article {
+        border-color: var(--c-primary);
+        box-shadow: 0 0 0 2px var(--c-primary);
       }
       article {
         display: flex;
@@ -85,6 +104,28 @@ export class HubAppCard extends LitElement {
       h2 {
         font-size: 1.1rem;
         margin: 0 0 0.3rem;
+        overflow-wrap: anywhere;
+      }
+      .label {
+        margin: -0.2rem 0 0.35rem;
+        font-weight: 600;
+        color: var(--c-text);
+        overflow-wrap: anywhere;
+      }
+      .facts {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.3rem;
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        font-size: 0.85rem;
+      }
+      .facts li {
+        background: #f3f4f6;
+        color: #374151;
+        border-radius: 4px;
+        padding: 0.05rem 0.45rem;
         overflow-wrap: anywhere;
       }
       .badges {
@@ -133,14 +174,38 @@ export class HubAppCard extends LitElement {
       .alert .btn {
         margin-top: 0.5rem;
       }
+      .crash p {
+        margin: 0 0 0.4rem;
+      }
+      .crash details {
+        border: 0;
+        padding: 0;
+      }
+      .crash pre {
+        margin: 0.4rem 0 0;
+        max-height: 12rem;
+        overflow: auto;
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        font-size: 0.8rem;
+        background: #fff;
+        color: #1f2937;
+        border: 1px solid #fca5a5;
+        border-radius: 4px;
+        padding: 0.4rem;
+      }
     `,
   ];
 
   @property({ attribute: false }) app!: Application;
   @property({ attribute: false }) container: Container | null = null;
   @property({ attribute: false }) action: ActionState | null = null;
+  /** Why a dead container stopped, once the launcher has asked; null until then. */
+  @property({ attribute: false }) crash: CrashReport | null = null;
   /** The last failure of an action on this app, worded to say what to do. */
   @property() error = '';
+  /** The card a link pointed at (an app's "Start it again"): it stands out. */
+  @property({ type: Boolean, reflect: true }) wanted = false;
   /** Clock for the idle warning; the launcher ticks it. */
   @property({ type: Number }) now = Date.now();
 
@@ -169,11 +234,26 @@ export class HubAppCard extends LitElement {
     this.formError = '';
   };
 
+  /** The app's name for screen readers, with the grant's label when there is one. */
+  private get spokenName(): string {
+    const name = this.app.image.ui_name || this.app.image.name;
+    return this.app.policy.label ? `${name} (${this.app.policy.label})` : name;
+  }
+
   private renderIcon() {
     const src = safeImageSrc(this.app.image.icon_url);
     if (src) return html`<img class="icon" src=${src} alt="" width="56" height="56" />`;
     const letter = (this.app.image.ui_name || this.app.image.name).trim().charAt(0).toUpperCase();
     return html`<span class="icon letter" aria-hidden="true">${letter || '?'}</span>`;
+  }
+
+  /** What this grant gives (volume, licence, limits): tells grants of one app apart. */
+  private renderFacts() {
+    const facts = describePolicy(this.app.policy, true);
+    if (!facts.length) return null;
+    return html`<ul class="facts" aria-label="This grant gives">
+      ${facts.map((f) => html`<li>${f}</li>`)}
+    </ul>`;
   }
 
   private renderCullWarning(c: Container) {
@@ -207,7 +287,7 @@ export class HubAppCard extends LitElement {
       @submit=${this.start}
       @input=${this.clearFormError}
       @change=${this.clearFormError}
-      aria-label="Start ${this.app.image.ui_name}"
+      aria-label="Start ${this.spokenName}"
     >
       ${this.renderLaunchOptions(starting)}
       <div class="actions">
@@ -229,31 +309,63 @@ export class HubAppCard extends LitElement {
       <hub-configurables
         .configurables=${this.app.image.configurables}
         .allowStartupData=${this.app.policy.allow_startup_data}
+        .rememberKey=${this.app.image.name}
       ></hub-configurables>
     </details>`;
+  }
+
+  /** A crashed app: why (exit code, last output), then Restart or Remove. */
+  private renderDead(c: Container, stopping: boolean, name: string) {
+    const report = this.crash;
+    const logs = report?.logs.trimEnd() ?? '';
+    return html`<div class="alert error crash" role="status">
+        <p>
+          <strong>This app stopped on its own.</strong> ${report ? exitReason(report.exitCode) : ''}
+        </p>
+        ${
+          logs
+            ? html`<details open>
+                <summary>Its last output</summary>
+                <pre tabindex="0" aria-label="Last output of ${name}">${logs}</pre>
+              </details>`
+            : report
+              ? html`<p>It printed nothing before it stopped.</p>`
+              : html`<p>Looking up why…</p>`
+        }
+      </div>
+      <div class="actions">
+        <button
+          class="btn primary"
+          type="button"
+          ?disabled=${stopping}
+          aria-label="Restart ${name}"
+          @click=${() => this.restart(c)}
+        >
+          Restart
+        </button>
+        <button
+          class="btn"
+          type="button"
+          ?disabled=${stopping}
+          aria-label="Remove the stopped ${name}"
+          @click=${() => this.emit('app-stop', { app: this.app, container: c })}
+        >
+          ${stopping ? 'Removing…' : 'Remove'}
+        </button>
+      </div>`;
+  }
+
+  private restart(c: Container): void {
+    const detail: RestartDetail = { app: this.app, container: c, configurables: {} };
+    this.emit('app-restart', detail);
   }
 
   private renderRunning(c: Container) {
     const href = safeHref(c.url);
     const stopping = this.action?.kind === 'stopping';
-    const name = this.app.image.ui_name;
+    const name = this.spokenName;
     const running = isRunning(c.status);
-    if (c.status === 'dead') {
-      return html`<div class="alert error" role="status">
-          This app stopped on its own. Remove it, then start it again.
-        </div>
-        <div class="actions">
-          <button
-            class="btn"
-            type="button"
-            ?disabled=${stopping}
-            aria-label="Remove the stopped ${name}"
-            @click=${() => this.emit('app-stop', { app: this.app, container: c })}
-          >
-            ${stopping ? 'Removing…' : 'Remove'}
-          </button>
-        </div>`;
-    }
+    if (c.status === 'dead') return this.renderDead(c, stopping, name);
     return html`${
         running && c.started_at
           ? html`<p class="since">Started ${formatAgo(c.started_at, this.now)}</p>`
@@ -305,11 +417,12 @@ export class HubAppCard extends LitElement {
     const typeLabel = image.type ? TYPE_LABEL[image.type] : null;
     const action = this.action;
     const status = action?.kind === 'starting' ? 'starting' : (c?.status ?? '');
-    return html`<article aria-labelledby="name">
+    return html`<article aria-labelledby="name label">
       <header>
         ${this.renderIcon()}
         <div class="title">
           <h2 id="name">${image.ui_name || image.name}</h2>
+          ${this.app.policy.label ? html`<p class="label" id="label">${this.app.policy.label}</p>` : null}
           <div class="badges">
             ${typeLabel ? html`<span class="badge info">${typeLabel}</span>` : null}
             <hub-status-badge status=${status}></hub-status-badge>
@@ -317,6 +430,7 @@ export class HubAppCard extends LitElement {
         </div>
       </header>
       ${image.description ? html`<p class="desc">${image.description}</p>` : null}
+      ${this.renderFacts()}
       ${
         image.available === false
           ? html`<div class="alert warn">

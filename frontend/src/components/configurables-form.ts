@@ -17,6 +17,35 @@ export type ConfigurablesResult = { values: ConfigurableValues } | { error: stri
 
 let nextId = 0;
 
+/** A remembered screen-size choice of one app. */
+interface SavedChoice {
+  choice: string;
+  custom: string;
+}
+
+const STORAGE_PREFIX = 'hub.screen-size.';
+
+// Storage may be off (private windows, policies): then choices are simply not remembered.
+function loadChoice(key: string): SavedChoice | null {
+  try {
+    const raw = localStorage.getItem(STORAGE_PREFIX + key);
+    const v = raw ? (JSON.parse(raw) as Partial<SavedChoice>) : null;
+    return v && typeof v.choice === 'string'
+      ? { choice: v.choice, custom: typeof v.custom === 'string' ? v.custom : '' }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveChoice(key: string, value: SavedChoice): void {
+  try {
+    localStorage.setItem(STORAGE_PREFIX + key, JSON.stringify(value));
+  } catch {
+    // not remembered; the choice still applies to this start
+  }
+}
+
 /**
  * The launch options an image declares, as a form: a resolution (presets, "fit to window",
  * or a custom size) and a startup file, the latter only when the grant's policy allows it.
@@ -46,6 +75,8 @@ export class HubConfigurables extends LitElement {
   @property({ attribute: false }) configurables: Configurable[] = [];
   /** The grant allows a startup file (policy.allow_startup_data). */
   @property({ type: Boolean }) allowStartupData = false;
+  /** Where the user's screen-size choice is remembered (one per app); empty: not remembered. */
+  @property() rememberKey = '';
 
   @state() private choice = '';
   @state() private custom = '';
@@ -61,6 +92,16 @@ export class HubConfigurables extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('resize', this.onResize);
+    const saved = this.rememberKey ? loadChoice(this.rememberKey) : null;
+    if (saved) {
+      this.choice = saved.choice;
+      this.custom = saved.custom;
+    }
+  }
+
+  private remember(): void {
+    if (this.rememberKey)
+      saveChoice(this.rememberKey, { choice: this.choice, custom: this.custom });
   }
 
   override disconnectedCallback(): void {
@@ -85,10 +126,14 @@ export class HubConfigurables extends LitElement {
     return Boolean(this.resolution) || this.startupAllowed;
   }
 
+  /**
+   * The user's choice, else "fit to window": a desktop the size of the browser window fills
+   * it without scaling or side bars (a fixed 1024x768 in a 1280x800 window does neither).
+   */
   private currentChoice(res: ResolutionConfigurable): string {
-    if (this.choice) return this.choice;
-    if (res.default && res.presets.includes(res.default)) return res.default;
-    return res.presets[0] ?? FIT;
+    if (this.choice === CUSTOM || this.choice === FIT || res.presets.includes(this.choice))
+      return this.choice;
+    return FIT;
   }
 
   /** The values to start with, or the first reason they cannot be used. */
@@ -128,6 +173,7 @@ export class HubConfigurables extends LitElement {
           name="resolution"
           @change=${(e: Event) => {
             this.choice = (e.target as HTMLSelectElement).value;
+            this.remember();
             this.customError = null;
           }}
         >
@@ -155,6 +201,7 @@ export class HubConfigurables extends LitElement {
                 @input=${(e: Event) => {
                   this.custom = (e.target as HTMLInputElement).value;
                   this.customError = null;
+                  this.remember();
                 }}
               />
               <span id="${this.uid}-custom-hint" class=${this.customError ? 'error' : 'hint'}

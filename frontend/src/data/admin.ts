@@ -2,6 +2,7 @@ import { request, seg } from './api';
 import type {
   AdminContainer,
   AuditEvent,
+  ContainerStats,
   DiscoveredImage,
   Grant,
   GrantCreate,
@@ -70,6 +71,23 @@ export function listAllContainers(): Promise<AdminContainer[]> {
   return request<AdminContainer[]>('GET', `${A}/containers`);
 }
 
+/** Live CPU and memory of every running container (docker stats, read within a time limit). */
+export function containerStats(): Promise<ContainerStats[]> {
+  return request<ContainerStats[]>('GET', `${A}/containers/stats`);
+}
+
+/** Bytes as people read them: 512 MiB, 1.5 GiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
 export function stopAnyContainer(urlId: string): Promise<void> {
   return request<void>('DELETE', `${A}/containers/${seg(urlId)}`);
 }
@@ -82,14 +100,31 @@ export function containerLogs(urlId: string, tail = 200): Promise<string> {
 export interface AuditFilter {
   actor?: string;
   action?: string;
+  /** Part of the target: a user name, an image, a url_id. */
+  target?: string;
+  /** Local calendar days, `YYYY-MM-DD`, both included. */
+  from?: string;
+  to?: string;
   limit?: number;
+  /** The next page: events older than this id. */
+  before?: number;
+}
+
+/** Midnight at the start of a local calendar day, as the API's ISO time. */
+export function dayStart(day: string, plusDays = 0): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d + plusDays).toISOString();
 }
 
 export function listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {
   const q = new URLSearchParams();
   if (filter.actor) q.set('actor', filter.actor);
   if (filter.action) q.set('action', filter.action);
+  if (filter.target) q.set('target', filter.target);
+  if (filter.from) q.set('since', dayStart(filter.from));
+  if (filter.to) q.set('until', dayStart(filter.to, 1));
   if (filter.limit) q.set('limit', String(filter.limit));
+  if (filter.before) q.set('before', String(filter.before));
   const qs = q.toString();
   return request<AuditEvent[]>('GET', `${A}/audit${qs ? `?${qs}` : ''}`);
 }

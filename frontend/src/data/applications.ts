@@ -48,3 +48,31 @@ export function stopContainer(urlId: string): Promise<void> {
 export function keepAlive(urlId: string): Promise<void> {
   return request<void>('POST', `/api/v1/containers/${seg(urlId)}/keepalive`);
 }
+
+/** How one of the caller's containers ended, and what it printed last: why it stopped. */
+export interface CrashReport {
+  exitCode: number | null;
+  logs: string;
+}
+
+/** Lines of output a crashed app's card shows. */
+export const CRASH_LOG_LINES = 20;
+
+export async function crashReport(urlId: string): Promise<CrashReport> {
+  const [view, logs] = await Promise.all([
+    request<Container>('GET', `/api/v1/containers/${seg(urlId)}`),
+    request<string>('GET', `/api/v1/containers/${seg(urlId)}/logs?tail=${CRASH_LOG_LINES}`, {
+      text: true,
+    }).catch(() => ''),
+  ]);
+  return { exitCode: view.exit_code ?? null, logs };
+}
+
+/** Stops and starts again one of the caller's containers; resolves once the new one answers. */
+export function restartContainer(
+  urlId: string,
+  configurables: ConfigurableValues,
+): Promise<Container> {
+  const body = Object.keys(configurables).length ? { configurables } : {};
+  return request<Container>('POST', `/api/v1/containers/${seg(urlId)}/restart`, { body });
+}

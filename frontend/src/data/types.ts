@@ -10,6 +10,7 @@ export type {
   Configurable,
   Container,
   ContainerStart,
+  ContainerStats,
   ContainerSummary,
   DiscoveredImage,
   Grant,

@@ -5,6 +5,7 @@ import '../components/notice-banner';
 import '../components/status-badge';
 import { listAllContainers, stopAnyContainer } from '../data/admin';
 import { ApiError, messageOf } from '../data/api';
+import { matchesSearch, queryParam, setQueryParam } from '../data/search';
 import { formatAgo } from '../data/time';
 import type { AdminContainer } from '../data/types';
 import { confirmAction, showLogs } from '../dialogs/open';
@@ -22,6 +23,8 @@ export class HubAdminContainersPage extends LitElement {
   @state() private loadError = '';
   @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
   @state() private busy = '';
+  /** Words to find (user, app, image, url_id), kept in the URL as `?q=`. */
+  @state() private query = queryParam('q') || queryParam('user');
   private timer: number | undefined;
 
   override connectedCallback(): void {
@@ -69,8 +72,13 @@ export class HubAdminContainersPage extends LitElement {
     }
   }
 
-  private renderTable(list: AdminContainer[]) {
-    if (!list.length) return html`<p class="muted">No container is running.</p>`;
+  private renderTable(all: AdminContainer[]) {
+    if (!all.length) return html`<p class="muted">No container is running.</p>`;
+    const list = all.filter((c) =>
+      matchesSearch(this.query, [c.user, c.ui_name, c.image, c.url_id, c.status]),
+    );
+    if (!list.length)
+      return html`<p class="muted" role="status">No container matches “${this.query}”.</p>`;
     return html`<div class="table-wrap">
       <table class="stack">
         <caption class="sr-only">
@@ -79,7 +87,7 @@ export class HubAdminContainersPage extends LitElement {
         <thead>
           <tr>
             <th scope="col">User</th>
-            <th scope="col">Image</th>
+            <th scope="col">App</th>
             <th scope="col">Status</th>
             <th scope="col">Started</th>
             <th scope="col">Last activity</th>
@@ -91,8 +99,13 @@ export class HubAdminContainersPage extends LitElement {
           ${list.map(
             (c) =>
               html`<tr data-url-id=${c.url_id}>
-                <th data-label="User" scope="row">${c.user}</th>
-                <td data-label="Image" class="mono">${c.image}</td>
+                <th data-label="User" scope="row">
+                  <a href="/hub/admin/users?q=${encodeURIComponent(c.user)}">${c.user}</a>
+                </th>
+                <td data-label="App">
+                  ${c.ui_name || c.image}
+                  <div class="mono muted">${c.image}</div>
+                </td>
                 <td data-label="Status">
                   <hub-status-badge status=${c.status}></hub-status-badge>
                 </td>
@@ -148,6 +161,19 @@ export class HubAdminContainersPage extends LitElement {
             </div>`
           : null
       }
+      <div class="field" role="search" style="max-width:24rem">
+        <label for="c-q">Search containers</label>
+        <input
+          id="c-q"
+          type="search"
+          placeholder="User, app, image or id"
+          .value=${this.query}
+          @input=${(e: Event) => {
+            this.query = (e.target as HTMLInputElement).value;
+            setQueryParam('q', this.query.trim());
+          }}
+        />
+      </div>
       ${body}`;
   }
 }

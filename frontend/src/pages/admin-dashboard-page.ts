@@ -2,11 +2,22 @@ import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import '../components/error-state';
 import '../components/loading-state';
-import { listAllContainers, listAudit, listImages, listUsers } from '../data/admin';
+import {
+  containerStats,
+  formatBytes,
+  listAllContainers,
+  listAudit,
+  listImages,
+  listUsers,
+} from '../data/admin';
+import { actionText, shortId } from '../data/audit';
 import { messageOf } from '../data/api';
 import { isRunning } from '../data/status';
 import { formatAgo } from '../data/time';
-import type { AuditEvent } from '../data/types';
+import type { AdminContainer, AuditEvent, ContainerStats } from '../data/types';
+
+/** How often live use refreshes while the page is visible. */
+const STATS_MS = 5000;
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
 
@@ -18,6 +29,7 @@ interface Overview {
   running: Count;
   images: Count;
   events: AuditEvent[] | { error: string };
+  containers: AdminContainer[];
 }
 
 function settle<T, R>(result: PromiseSettledResult<T>, map: (v: T) => R): R | { error: string } {
@@ -59,6 +71,15 @@ export class HubAdminDashboardPage extends LitElement {
         color: var(--c-muted);
         font-weight: 600;
       }
+      .meter {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        white-space: nowrap;
+      }
+      meter {
+        width: 6rem;
+      }
       .tile .err {
         color: var(--c-danger);
         font-size: 0.875rem;
@@ -67,10 +88,31 @@ export class HubAdminDashboardPage extends LitElement {
   ];
 
   @state() private data: Overview | null = null;
+  /** Live use by url_id; null until the first answer. */
+  @state() private stats: Map<string, ContainerStats> | null = null;
+  @state() private statsError = '';
+  private timer: number | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.load();
+    this.timer = window.setInterval(() => {
+      if (document.visibilityState === 'visible') void this.loadStats();
+    }, STATS_MS);
+  }
+
+  override disconnectedCallback(): void {
+    window.clearInterval(this.timer);
+    super.disconnectedCallback();
+  }
+
+  private async loadStats(): Promise<void> {
+    try {
+      this.stats = new Map((await containerStats()).map((s) => [s.url_id, s]));
+      this.statsError = '';
+    } catch (err) {
+      this.statsError = messageOf(err);
+    }
   }
 
   private async load(): Promise<void> {
@@ -86,7 +128,12 @@ export class HubAdminDashboardPage extends LitElement {
       running: settle(containers, (v) => ({ value: v.filter((c) => isRunning(c.status)).length })),
       images: settle(images, (v) => ({ value: v.length })),
       events: settle(events, (v) => v),
+      containers:
+        containers.status === 'fulfilled'
+          ? containers.value.filter((c) => isRunning(c.status))
+          : [],
     };
+    await this.loadStats();
   }
 
   private tile(count: Count, what: string, href: string) {
@@ -116,7 +163,7 @@ export class HubAdminDashboardPage extends LitElement {
             <th scope="col">When</th>
             <th scope="col">Who</th>
             <th scope="col">What</th>
-            <th scope="col">Target</th>
+            <th scope="col">About</th>
           </tr>
         </thead>
         <tbody>
@@ -125,13 +172,77 @@ export class HubAdminDashboardPage extends LitElement {
               html`<tr>
                 <td data-label="When" class="nowrap">${formatAgo(e.at)}</td>
                 <td data-label="Who">${e.actor ?? 'system'}</td>
-                <td data-label="What"><code>${e.action}</code></td>
-                <td data-label="Target" class="mono">${e.target ?? ''}</td>
+                <td data-label="What">${actionText(e.action)}</td>
+                <td data-label="About">${e.app ?? shortId(e.target ?? '')}</td>
               </tr>`,
           )}
         </tbody>
       </table>
     </div>`;
+  }
+
+  private renderLive(list: AdminContainer[]) {
+    if (!list.length) return html`<p class="muted">No app is running.</p>`;
+    const stats = this.stats;
+    return html`${
+        this.statsError
+          ? html`<div class="alert warn" role="status">
+              Live use is not available: ${this.statsError}
+            </div>`
+          : null
+      }
+      <div class="table-wrap">
+        <table class="stack">
+          <caption class="sr-only">
+            Live use of running apps
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">User</th>
+              <th scope="col">CPU</th>
+              <th scope="col">Memory</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${list.map((c) => {
+              const s = stats?.get(c.url_id);
+              const mem = s?.memory_bytes ?? null;
+              const limit = s?.memory_limit_bytes ?? null;
+              return html`<tr data-url-id=${c.url_id}>
+                <th data-label="App" scope="row">${c.ui_name || c.image}</th>
+                <td data-label="User">
+                  <a href="/hub/admin/users?q=${encodeURIComponent(c.user)}">${c.user}</a>
+                </td>
+                <td data-label="CPU" class="nowrap">
+                  ${stats ? (s ? `${s.cpu_percent.toFixed(1)} %` : 'no answer') : '…'}
+                </td>
+                <td data-label="Memory">
+                  ${
+                    mem !== null
+                      ? html`<span class="meter">
+                          ${
+                            limit
+                              ? html`<meter
+                                  min="0"
+                                  max=${limit}
+                                  value=${mem}
+                                  aria-label="Memory of ${c.ui_name || c.image}"
+                                ></meter>`
+                              : null
+                          }
+                          ${formatBytes(mem)}${limit ? ` of ${formatBytes(limit)}` : ''}
+                        </span>`
+                      : stats
+                        ? 'no answer'
+                        : '…'
+                  }
+                </td>
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>`;
   }
 
   override render() {
@@ -147,6 +258,10 @@ export class HubAdminDashboardPage extends LitElement {
                 ${this.tile(d.running, 'Running containers', '/hub/admin/containers')}
                 ${this.tile(d.images, 'Registered images', '/hub/admin/images')}
               </div>
+              <section aria-labelledby="live">
+                <h2 id="live">Running apps, live</h2>
+                ${this.renderLive(d.containers)}
+              </section>
               <section aria-labelledby="recent">
                 <div class="head">
                   <h2 id="recent">Recent events</h2>

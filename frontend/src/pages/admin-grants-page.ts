@@ -1,31 +1,18 @@
 import { LitElement, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { ifDefined } from 'lit/directives/if-defined.js';
 import '../components/error-state';
 import '../components/loading-state';
 import '../components/notice-banner';
 import { createGrant, deleteGrant, listGrants, listImages, listUsers } from '../data/admin';
 import { messageOf } from '../data/api';
-import { policyFromForm, type PolicyForm, EMPTY_POLICY_FORM } from '../data/policy';
-import type { User, Grant, Policy, RegisteredApplicationRow } from '../data/types';
+import { fieldErrorOf } from '../data/field-errors';
+import { matchesSearch } from '../data/search';
+import { describePolicy, policyFromForm, type PolicyForm, EMPTY_POLICY_FORM } from '../data/policy';
+import type { User, Grant, RegisteredApplicationRow } from '../data/types';
 import { confirmAction } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
-
-function describePolicy(p: Policy): string[] {
-  const parts: string[] = [];
-  parts.push(p.allow_home ? 'home folder' : 'no home folder');
-  if (p.volume_source)
-    parts.push(
-      `${p.volume_source} → ${p.volume_target ?? '?'} (${p.volume_mode === 'ro' ? 'read-only' : 'read-write'})`,
-    );
-  if (p.allow_startup_data) parts.push('startup file');
-  if (p.allow_view) parts.push('sharing');
-  if (p.app_license) parts.push('license set');
-  if (p.memory_limit) parts.push(`memory ${p.memory_limit}`);
-  if (p.cpu_limit) parts.push(`${p.cpu_limit} CPU`);
-  if (p.pids_limit) parts.push(`${p.pids_limit} processes`);
-  return parts;
-}
 
 /**
  * Grants per user: which images a user may start, and how (the policy: home folder, an extra
@@ -44,7 +31,11 @@ export class HubAdminGrantsPage extends LitElement {
   @state() private image = '';
   @state() private form: PolicyForm = { ...EMPTY_POLICY_FORM };
   @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
+  /** A problem with one field of the grant form, shown under that field. */
+  @state() private fieldError: { field: string; text: string } | null = null;
   @state() private busy = false;
+  /** Words to find among the picked user's grants (app, image, label, policy). */
+  @state() private query = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -84,6 +75,19 @@ export class HubAdminGrantsPage extends LitElement {
 
   private set<K extends keyof PolicyForm>(key: K, value: PolicyForm[K]): void {
     this.form = { ...this.form, [key]: value };
+    if (this.fieldError?.field === key) this.fieldError = null;
+  }
+
+  /** The app's name for a grant's image, as the user sees it in the launcher. */
+  private appName(image: string): string {
+    return this.images?.find((i) => i.image === image)?.ui_name || image;
+  }
+
+  /** Puts a problem next to its field and moves the focus there. */
+  private async showFieldError(field: string, text: string): Promise<void> {
+    this.fieldError = { field, text };
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`[data-field="${field}"]`)?.focus();
   }
 
   private async grant(e: Event): Promise<void> {
@@ -93,18 +97,27 @@ export class HubAdminGrantsPage extends LitElement {
       this.notice = { tone: 'error', text: 'Pick a user and an image first.' };
       return;
     }
+    this.fieldError = null;
     const policy = policyFromForm(this.form);
     if ('error' in policy) {
-      this.notice = { tone: 'error', text: policy.error };
+      await this.showFieldError(policy.field, policy.error);
       return;
     }
     this.busy = true;
     try {
       await createGrant({ user: this.user, image: this.image, policy: policy.policy });
-      this.notice = { tone: 'ok', text: `${this.user} can now start ${this.image}.` };
+      const label = policy.policy.label ? ` (${policy.policy.label})` : '';
+      this.notice = {
+        tone: 'ok',
+        text: `${this.user} can now start ${this.appName(this.image)}${label}.`,
+      };
       this.form = { ...EMPTY_POLICY_FORM };
     } catch (err) {
-      this.notice = { tone: 'error', text: `Could not grant: ${messageOf(err)}` };
+      const problem = fieldErrorOf(err);
+      const known =
+        problem.field && this.renderRoot.querySelector(`[data-field="${problem.field}"]`);
+      if (known && problem.field) await this.showFieldError(problem.field, problem.message);
+      else this.notice = { tone: 'error', text: `Could not grant: ${problem.message}` };
     } finally {
       this.busy = false;
       await this.loadGrants().catch(() => undefined);
@@ -113,8 +126,8 @@ export class HubAdminGrantsPage extends LitElement {
 
   private async revoke(g: Grant): Promise<void> {
     const ok = await confirmAction({
-      title: `Revoke ${g.image} from ${g.user}?`,
-      message: `${g.user} can no longer start ${g.image}, and a running container of this grant is stopped now.`,
+      title: `Revoke ${this.appName(g.image)} from ${g.user}?`,
+      message: `${g.user} can no longer start ${this.appName(g.image)}${g.policy.label ? ` (${g.policy.label})` : ''}, and a running container of this grant is stopped now.`,
       confirmLabel: 'Revoke',
       danger: true,
     });
@@ -123,7 +136,7 @@ export class HubAdminGrantsPage extends LitElement {
     this.notice = null;
     try {
       await deleteGrant(g.mapping_id);
-      this.notice = { tone: 'ok', text: `Revoked ${g.image} from ${g.user}.` };
+      this.notice = { tone: 'ok', text: `Revoked ${this.appName(g.image)} from ${g.user}.` };
     } catch (err) {
       this.notice = { tone: 'error', text: `Could not revoke: ${messageOf(err)}` };
     } finally {
@@ -135,57 +148,91 @@ export class HubAdminGrantsPage extends LitElement {
   private renderGrants(grants: { user: string; list: Grant[] }) {
     if (grants.user !== this.user)
       return html`<hub-loading label="Loading the grants of ${this.user}…"></hub-loading>`;
-    const mine = grants.list;
-    if (!mine.length) return html`<p class="muted">${this.user} has no application yet.</p>`;
-    return html`<div class="table-wrap">
-      <table class="stack">
-        <caption class="sr-only">
-          Grants of ${this.user}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Image</th>
-            <th scope="col">Policy</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${mine.map(
-            (g) =>
-              html`<tr data-mapping-id=${g.mapping_id}>
-                <th data-label="Image" scope="row" class="mono">${g.image}</th>
-                <td data-label="Policy">${describePolicy(g.policy).join(' · ')}</td>
-                <td data-label="Actions" class="actions">
-                  <button
-                    class="btn small danger"
-                    type="button"
-                    ?disabled=${this.busy}
-                    aria-label="Revoke ${g.image}"
-                    @click=${() => this.revoke(g)}
-                  >
-                    Revoke
-                  </button>
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+    if (!grants.list.length) return html`<p class="muted">${this.user} has no application yet.</p>`;
+    const mine = grants.list.filter((g) =>
+      matchesSearch(this.query, [
+        this.appName(g.image),
+        g.image,
+        g.policy.label,
+        ...describePolicy(g.policy),
+      ]),
+    );
+    const search = html`<div class="field" role="search" style="max-width:24rem">
+      <label for="g-q">Search the grants of ${this.user}</label>
+      <input
+        id="g-q"
+        type="search"
+        placeholder="App, label, volume…"
+        .value=${this.query}
+        @input=${(e: Event) => (this.query = (e.target as HTMLInputElement).value)}
+      />
     </div>`;
+    if (!mine.length)
+      return html`${search}
+        <p class="muted" role="status">No grant of ${this.user} matches “${this.query}”.</p>`;
+    return html`${search}
+      <div class="table-wrap">
+        <table class="stack">
+          <caption class="sr-only">
+            Grants of ${this.user}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Application</th>
+              <th scope="col">Label</th>
+              <th scope="col">Policy</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${mine.map(
+              (g) =>
+                html`<tr data-mapping-id=${g.mapping_id}>
+                  <th data-label="Application" scope="row">
+                    ${this.appName(g.image)}
+                    <div class="mono muted">${g.image}</div>
+                  </th>
+                  <td data-label="Label">
+                    ${g.policy.label ?? html`<span class="muted">none</span>`}
+                  </td>
+                  <td data-label="Policy">${describePolicy(g.policy).join(' · ')}</td>
+                  <td data-label="Actions" class="actions">
+                    <button
+                      class="btn small danger"
+                      type="button"
+                      ?disabled=${this.busy}
+                      aria-label="Revoke ${this.appName(g.image)}${g.policy.label ? ` (${g.policy.label})` : ''}"
+                      @click=${() => this.revoke(g)}
+                    >
+                      Revoke
+                    </button>
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`;
   }
 
   private text(id: string, label: string, key: keyof PolicyForm, placeholder = '', hint = '') {
+    const error = this.fieldError?.field === key ? this.fieldError.text : '';
+    const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean);
     return html`<div class="field">
       <label for=${id}>${label}</label>
       <input
         id=${id}
+        data-field=${key}
         type="text"
         autocomplete="off"
         spellcheck="false"
         placeholder=${placeholder}
+        aria-invalid=${error ? 'true' : 'false'}
+        aria-describedby=${ifDefined(described.length ? described.join(' ') : undefined)}
         .value=${String(this.form[key])}
         @input=${(e: Event) => this.set(key, (e.target as HTMLInputElement).value as never)}
       />
-      ${hint ? html`<span class="hint">${hint}</span>` : null}
+      ${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : null}
+      ${hint ? html`<span class="hint" id="${id}-hint">${hint}</span>` : null}
     </div>`;
   }
 
@@ -224,6 +271,7 @@ export class HubAdminGrantsPage extends LitElement {
             )}
           </select>
         </div>
+        ${this.text('g-label', 'Label (optional)', 'label', 'Project X data', 'Shown on the user’s card, to tell grants of one app apart.')}
       </div>
       <fieldset class="card" style="margin-bottom:1rem">
         <legend>Files</legend>
@@ -284,6 +332,15 @@ export class HubAdminGrantsPage extends LitElement {
           ? html`<hub-notice .tone=${this.notice.tone} .text=${this.notice.text}></hub-notice>`
           : null
       }
+      <nav class="user-links" style="margin-bottom:1rem" aria-label="More about ${this.user}">
+        <a href="/hub/admin/users?q=${encodeURIComponent(this.user)}"
+          >← ${this.user} among the users</a
+        >
+        ·
+        <a href="/hub/admin/containers?q=${encodeURIComponent(this.user)}"
+          >Running containers of ${this.user}</a
+        >
+      </nav>
       <section aria-labelledby="cur">
         <h2 id="cur">Applications of ${this.user}</h2>
         ${this.renderGrants(this.grants)}

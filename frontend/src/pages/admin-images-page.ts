@@ -305,9 +305,10 @@ export class HubAdminImagesPage extends LitElement {
                       class="btn small"
                       type="button"
                       ?disabled=${busy}
+                      aria-label="Register ${this.refused} anyway"
                       @click=${() => this.register(this.refused, true)}
                     >
-                      Register ${this.refused} anyway
+                      Register anyway
                     </button>`
                   : null
               }

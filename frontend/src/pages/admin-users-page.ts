@@ -5,11 +5,17 @@ import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
 import { createUser, deleteUser, listUsers, updateUser } from '../data/admin';
 import { messageOf } from '../data/api';
+import { fieldErrorOf } from '../data/field-errors';
+import { matchesSearch, queryParam, setQueryParam } from '../data/search';
 import { formatAgo, formatDateTime } from '../data/time';
 import type { User, Me } from '../data/types';
 import { askPassword, confirmAction } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
+
+/** The server's rules (server/auth/usernames.ts, users.ts), checked before sending. */
+const USERNAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+const MIN_PASSWORD = 8;
 
 /** Users: create, disable or enable, make or remove admin, reset password, delete. */
 @customElement('hub-admin-users-page')
@@ -23,9 +29,13 @@ export class HubAdminUsersPage extends LitElement {
   @state() private loadError = '';
   @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
   @state() private busy = '';
+  /** Words to find in names, kept in the URL as `?q=` (other pages link here with it). */
+  @state() private query = queryParam('q');
   @state() private newName = '';
   @state() private newPassword = '';
   @state() private newAdmin = false;
+  /** A problem with a field of the new-user form, shown under that field. */
+  @state() private fieldError: { field: 'name' | 'password'; text: string } | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -55,14 +65,39 @@ export class HubAdminUsersPage extends LitElement {
     }
   }
 
+  /** The first problem of the new-user form, judged as the server would. */
+  private checkNewUser(name: string): { field: 'name' | 'password'; text: string } | null {
+    if (!name) return { field: 'name', text: 'Type a user name for the new user.' };
+    if (!USERNAME.test(name))
+      return {
+        field: 'name',
+        text: 'Use 1 to 32 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit.',
+      };
+    if (this.newPassword && this.newPassword.length < MIN_PASSWORD)
+      return {
+        field: 'password',
+        text: `Use at least ${MIN_PASSWORD} characters, or leave it empty.`,
+      };
+    return null;
+  }
+
+  private async showFieldError(problem: { field: 'name' | 'password'; text: string }) {
+    this.fieldError = problem;
+    await this.updateComplete;
+    this.renderRoot
+      .querySelector<HTMLElement>(`#nu-${problem.field === 'name' ? 'name' : 'pw'}`)
+      ?.focus();
+  }
+
   private async create(e: Event): Promise<void> {
     e.preventDefault();
     const name = this.newName.trim();
-    if (!name) {
-      this.notice = { tone: 'error', text: 'Type a user name for the new user.' };
-      return;
-    }
-    await this.run('create', async () => {
+    this.notice = null;
+    const problem = this.checkNewUser(name);
+    if (problem) return this.showFieldError(problem);
+    this.fieldError = null;
+    this.busy = 'create';
+    try {
       const made = await createUser({
         name,
         admin: this.newAdmin,
@@ -71,10 +106,26 @@ export class HubAdminUsersPage extends LitElement {
       this.newName = '';
       this.newPassword = '';
       this.newAdmin = false;
-      return made.password
-        ? `Created ${made.name}. Their generated password is: ${made.password} (shown only now).`
-        : `Created ${made.name ?? name}.`;
-    });
+      this.notice = {
+        tone: 'ok',
+        text: made.password
+          ? `Created ${made.name}. Their generated password is: ${made.password} (shown only now).`
+          : `Created ${made.name ?? name}.`,
+      };
+    } catch (err) {
+      const { field, message } = fieldErrorOf(err);
+      if (field === 'name' || field === 'password')
+        await this.showFieldError({ field, text: message });
+      else this.notice = { tone: 'error', text: `Could not create ${name}: ${message}` };
+    } finally {
+      this.busy = '';
+      await this.load();
+    }
+  }
+
+  private fieldErrorFor(field: 'name' | 'password') {
+    const text = this.fieldError?.field === field ? this.fieldError.text : '';
+    return text ? html`<span class="field-error" id="nu-${field}-error">${text}</span>` : null;
   }
 
   private async resetPassword(u: User): Promise<void> {
@@ -118,6 +169,19 @@ export class HubAdminUsersPage extends LitElement {
       <td data-label="Created" class="nowrap">${formatDateTime(u.created_at)}</td>
       <td data-label="Last login" class="nowrap">
         ${u.last_login_at ? formatAgo(u.last_login_at) : 'never'}
+      </td>
+      <td data-label="Apps" class="nowrap">
+        <a
+          href="/hub/admin/grants?user=${encodeURIComponent(u.name)}"
+          aria-label="Grants of ${u.name}"
+          >Grants</a
+        >
+        ·
+        <a
+          href="/hub/admin/containers?q=${encodeURIComponent(u.name)}"
+          aria-label="Containers of ${u.name}"
+          >Containers</a
+        >
       </td>
       <td data-label="Actions" class="actions">
         <button
@@ -169,25 +233,50 @@ export class HubAdminUsersPage extends LitElement {
   }
 
   private renderList(users: User[]) {
-    return html`<div class="table-wrap">
-      <table class="stack">
-        <caption class="sr-only">
-          Users
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last login</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${users.map((u) => this.renderRow(u))}
-        </tbody>
-      </table>
+    const shown = users.filter((u) =>
+      matchesSearch(this.query, [
+        u.name,
+        u.admin ? 'admin' : '',
+        u.disabled ? 'disabled' : 'active',
+      ]),
+    );
+    const search = html`<div class="field" role="search" style="max-width:24rem">
+      <label for="u-q">Search users</label>
+      <input
+        id="u-q"
+        type="search"
+        placeholder="Name, admin, disabled"
+        .value=${this.query}
+        @input=${(e: Event) => {
+          this.query = (e.target as HTMLInputElement).value;
+          setQueryParam('q', this.query.trim());
+        }}
+      />
     </div>`;
+    if (!shown.length)
+      return html`${search}
+        <p class="muted" role="status">No user matches “${this.query}”.</p>`;
+    return html`${search}
+      <div class="table-wrap">
+        <table class="stack">
+          <caption class="sr-only">
+            Users
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last login</th>
+              <th scope="col">Apps</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${shown.map((u) => this.renderRow(u))}
+          </tbody>
+        </table>
+      </div>`;
   }
 
   override render() {
@@ -219,9 +308,15 @@ export class HubAdminUsersPage extends LitElement {
                 autocomplete="off"
                 autocapitalize="none"
                 spellcheck="false"
+                aria-invalid=${this.fieldError?.field === 'name' ? 'true' : 'false'}
+                aria-describedby=${ifDefined(this.fieldError?.field === 'name' ? 'nu-name-error' : undefined)}
                 .value=${this.newName}
-                @input=${(e: Event) => (this.newName = (e.target as HTMLInputElement).value)}
+                @input=${(e: Event) => {
+                  this.newName = (e.target as HTMLInputElement).value;
+                  if (this.fieldError?.field === 'name') this.fieldError = null;
+                }}
               />
+              ${this.fieldErrorFor('name')}
             </div>
             <div class="field">
               <label for="nu-pw">Password</label>
@@ -229,10 +324,15 @@ export class HubAdminUsersPage extends LitElement {
                 id="nu-pw"
                 type="password"
                 autocomplete="new-password"
-                aria-describedby="nu-pw-hint"
+                aria-describedby=${this.fieldError?.field === 'password' ? 'nu-password-error nu-pw-hint' : 'nu-pw-hint'}
+                aria-invalid=${this.fieldError?.field === 'password' ? 'true' : 'false'}
                 .value=${this.newPassword}
-                @input=${(e: Event) => (this.newPassword = (e.target as HTMLInputElement).value)}
+                @input=${(e: Event) => {
+                  this.newPassword = (e.target as HTMLInputElement).value;
+                  if (this.fieldError?.field === 'password') this.fieldError = null;
+                }}
               />
+              ${this.fieldErrorFor('password')}
               <span id="nu-pw-hint" class="hint">Leave empty to have the hub generate one.</span>
             </div>
           </div>

@@ -1,15 +1,23 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { ActionState, ContainerDetail, StartDetail } from '../components/app-card';
+import type {
+  ActionState,
+  ContainerDetail,
+  RestartDetail,
+  StartDetail,
+} from '../components/app-card';
 import { loadedOr } from '../components/load-state';
 import '../components/app-card';
 import { ApiError, messageOf } from '../data/api';
 import {
+  crashReport,
   keepAlive,
   listApplications,
   listContainers,
+  restartContainer,
   startContainer,
   stopContainer,
+  type CrashReport,
 } from '../data/applications';
 import { subscribeProgress } from '../data/progress';
 import type { Application, Container, ProgressEvent } from '../data/types';
@@ -107,7 +115,15 @@ export class HubLauncherPage extends LitElement {
   @state() private query = '';
   @state() private actions: Record<string, ActionState> = {};
   @state() private errors: Record<string, string> = {};
+  /** Why dead containers stopped, by url_id; asked once per container. */
+  @state() private crashes: Record<string, CrashReport> = {};
+  private readonly crashAsked = new Set<string>();
   @state() private now = Date.now();
+  /**
+   * The grant a "Start it again" link of an app's error page points at. The page only focuses
+   * its card: a link (from any site) must not start anything by itself.
+   */
+  @state() private wanted = new URLSearchParams(location.search).get('start') ?? '';
 
   private timer: number | undefined;
   private polls = 0;
@@ -142,8 +158,33 @@ export class HubLauncherPage extends LitElement {
       const [apps, containers] = await Promise.all([listApplications(), listContainers()]);
       this.apps = apps;
       this.containers = containers;
+      this.explainCrashes();
+      void this.focusWanted();
     } catch (err) {
       this.loadError = messageOf(err);
+    }
+  }
+
+  private async focusWanted(): Promise<void> {
+    if (!this.wanted) return;
+    await this.updateComplete;
+    const card = this.renderRoot.querySelector<HTMLElement>(
+      `hub-app-card[data-mapping-id="${CSS.escape(this.wanted)}"]`,
+    );
+    if (!card) return;
+    card.scrollIntoView({ block: 'center' });
+    await (card as LitElement).updateComplete;
+    card.shadowRoot?.querySelector<HTMLElement>('.actions .btn.primary')?.focus();
+  }
+
+  /** Asks, once each, why dead containers stopped; a failed ask just leaves the card vaguer. */
+  private explainCrashes(): void {
+    for (const c of this.containers) {
+      if (c.status !== 'dead' || this.crashAsked.has(c.url_id)) continue;
+      this.crashAsked.add(c.url_id);
+      crashReport(c.url_id)
+        .then((report) => (this.crashes = { ...this.crashes, [c.url_id]: report }))
+        .catch(() => this.crashAsked.delete(c.url_id));
     }
   }
 
@@ -157,6 +198,7 @@ export class HubLauncherPage extends LitElement {
       this.containers = containers;
       if (apps) this.apps = apps;
       this.pollError = '';
+      this.explainCrashes();
     } catch (err) {
       this.pollError = `Statuses may be out of date: ${messageOf(err)}`;
     }
@@ -170,6 +212,11 @@ export class HubLauncherPage extends LitElement {
     return this.containers.find((c) => c.mapping_id === app.mapping_id) ?? null;
   }
 
+  private crashOf(app: Application): CrashReport | null {
+    const c = this.containerOf(app);
+    return c?.status === 'dead' ? (this.crashes[c.url_id] ?? null) : null;
+  }
+
   private setAction(mappingId: string, action: ActionState | null): void {
     const next = { ...this.actions };
     if (action) next[mappingId] = action;
@@ -181,8 +228,26 @@ export class HubLauncherPage extends LitElement {
     this.errors = { ...this.errors, [mappingId]: message };
   }
 
-  private async onStart(e: CustomEvent<StartDetail>): Promise<void> {
+  private onStart(e: CustomEvent<StartDetail>): Promise<void> {
     const { mappingId, configurables } = e.detail;
+    return this.launch(mappingId, () => startContainer(mappingId, configurables), 'start');
+  }
+
+  /** Restart: the old container goes, the grant starts again, with the start's progress bar. */
+  private onRestart(e: CustomEvent<RestartDetail>): Promise<void> {
+    const { app, container, configurables } = e.detail;
+    return this.launch(
+      app.mapping_id,
+      () => restartContainer(container.url_id, configurables),
+      'restart',
+    );
+  }
+
+  private async launch(
+    mappingId: string,
+    run: () => Promise<Container>,
+    verb: 'start' | 'restart',
+  ): Promise<void> {
     this.setError(mappingId, '');
     this.setAction(mappingId, { kind: 'starting', progress: null, message: 'Asking the hub…' });
     const unsubscribe = subscribeProgress(mappingId, (ev) => {
@@ -194,10 +259,10 @@ export class HubLauncherPage extends LitElement {
       });
     });
     try {
-      await startContainer(mappingId, configurables);
+      await run();
       this.setAction(mappingId, { kind: 'starting', progress: 100, message: 'Ready' });
     } catch (err) {
-      this.setError(mappingId, `Could not start: ${actionHint(err)}`);
+      this.setError(mappingId, `Could not ${verb}: ${actionHint(err)}`);
     } finally {
       unsubscribe();
       await this.refresh();
@@ -251,12 +316,34 @@ export class HubLauncherPage extends LitElement {
     if (url) await openEmbedded(url, app.image.ui_name || app.image.name);
   }
 
+  private renderWanted() {
+    const app = this.wanted ? this.apps?.find((a) => a.mapping_id === this.wanted) : undefined;
+    if (!app) return null;
+    const name = app.image.ui_name || app.image.name;
+    const label = app.policy.label ? ` (${app.policy.label})` : '';
+    const c = this.containerOf(app);
+    if (c && c.status !== 'dead') return null;
+    const dead = c?.status === 'dead';
+    return html`<div class="alert info" role="status">
+      ${name}${label} is not running.
+      ${dead ? 'Press Restart on its card' : 'Press Start on its card'} to open it again.
+      <button class="btn small" type="button" @click=${this.dismissWanted}>Dismiss</button>
+    </div>`;
+  }
+
+  private readonly dismissWanted = () => {
+    this.wanted = '';
+    history.replaceState(null, '', location.pathname);
+  };
+
   private matchesQuery(app: Application): boolean {
     const q = this.query.trim().toLowerCase();
     if (!q) return true;
     const { ui_name, name, description, type } = app.image;
     const typeWord = type === 'vncapp' ? 'desktop' : type === 'webapp' ? 'web' : '';
-    return [ui_name, name, description, typeWord].some((s) => s?.toLowerCase().includes(q));
+    return [ui_name, name, description, typeWord, app.policy.label].some((s) =>
+      s?.toLowerCase().includes(q),
+    );
   }
 
   private renderApps(apps: Application[]) {
@@ -278,6 +365,7 @@ export class HubLauncherPage extends LitElement {
               class="grid"
               @app-start=${this.onStart}
               @app-stop=${this.onStop}
+              @app-restart=${this.onRestart}
               @app-keepalive=${this.onKeepAlive}
               @app-embed=${this.onEmbed}
             >
@@ -288,9 +376,11 @@ export class HubLauncherPage extends LitElement {
                       .app=${app}
                       .container=${this.containerOf(app)}
                       .action=${this.actions[app.mapping_id] ?? null}
+                      .crash=${this.crashOf(app)}
                       .error=${this.errors[app.mapping_id] ?? ''}
                       .now=${this.now}
                       data-mapping-id=${app.mapping_id}
+                      ?wanted=${app.mapping_id === this.wanted}
                     ></hub-app-card>
                   </li>`,
               )}
@@ -331,7 +421,7 @@ export class HubLauncherPage extends LitElement {
         </div>
       </div>
       ${this.pollError ? html`<div class="alert warn" role="status">${this.pollError}</div>` : null}
-      ${body}`;
+      ${this.renderWanted()} ${body}`;
   }
 }
 

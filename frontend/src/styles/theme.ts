@@ -158,6 +158,7 @@ export const theme = css`
   input[type='text'],
   input[type='password'],
   input[type='search'],
+  input[type='date'],
   input[type='number'],
   select,
   textarea {
@@ -170,8 +171,16 @@ export const theme = css`
     min-height: 2.5rem;
     width: 100%;
   }
-  input[aria-invalid='true'] {
+  input[aria-invalid='true'],
+  select[aria-invalid='true'] {
     border-color: var(--c-danger);
+    box-shadow: 0 0 0 1px var(--c-danger);
+  }
+  .field .field-error {
+    color: var(--c-danger);
+    font-size: 0.875rem;
+    font-weight: 600;
+    overflow-wrap: anywhere;
   }
 
   .card {
@@ -186,6 +195,13 @@ export const theme = css`
     padding: 0.7rem 0.9rem;
     margin: 0 0 1rem;
     border: 1px solid transparent;
+    /* A long path, image reference or token in a message must wrap, not leave its card. */
+    overflow-wrap: anywhere;
+    min-width: 0;
+  }
+  .alert .btn {
+    white-space: normal;
+    max-width: 100%;
   }
   .alert.error {
     background: var(--c-bad-bg);

@@ -30,6 +30,10 @@ export const Container = ContainerSummary.extend({
   cull_at: z.string().datetime().nullable().openapi({
     description: 'When idle culling stops it unless there is activity; null when culling is off.',
   }),
+  exit_code: z.number().int().nullable().optional().openapi({
+    description:
+      'Only in GET /api/v1/containers/<url_id> of a dead container: how its process ended.',
+  }),
 }).openapi('Container');
 export type Container = z.infer<typeof Container>;
 
@@ -59,6 +63,12 @@ export const ContainerStart = z
   .openapi('ContainerStart');
 export type ContainerStart = z.infer<typeof ContainerStart>;
 
+/** A restart: the same grant again, with new launch options if given. */
+export const ContainerRestart = ContainerStart.pick({ configurables: true })
+  .strict()
+  .openapi('ContainerRestart');
+export type ContainerRestart = z.infer<typeof ContainerRestart>;
+
 export const ProgressStage = z
   .enum(['queued', 'creating', 'starting', 'waiting', 'ready', 'failed'])
   .openapi('ProgressStage');
@@ -86,3 +96,16 @@ export const LogsQuery = z.object({
     .default(200),
 });
 export type LogsQuery = z.infer<typeof LogsQuery>;
+
+/** Live use of one running container, as `docker stats` reads it. */
+export const ContainerStats = z
+  .object({
+    url_id: z.string(),
+    cpu_percent: z
+      .number()
+      .openapi({ description: 'Percent of one core over the last second (200: two cores).' }),
+    memory_bytes: z.number().nullable().openapi({ description: 'Without the page cache.' }),
+    memory_limit_bytes: z.number().nullable(),
+  })
+  .openapi('ContainerStats');
+export type ContainerStats = z.infer<typeof ContainerStats>;

@@ -52,6 +52,9 @@ export const PolicyInput = z
       .openapi({ description: "Docker syntax (512m, 2g); null: the hub's default." }),
     cpu_limit: z.number().nullable().optional(),
     pids_limit: z.number().int().nullable().optional(),
+    label: z.string().nullable().optional().openapi({
+      description: "Shown to the user on the app's card, to tell grants of one app apart.",
+    }),
   })
   .strict()
   .openapi('PolicyInput');
@@ -71,6 +74,7 @@ export const Policy = z
     memory_limit: z.string().nullable(),
     cpu_limit: z.number().nullable(),
     pids_limit: z.number().int().nullable(),
+    label: z.string().nullable(),
   })
   .openapi('Policy');
 export type Policy = z.infer<typeof Policy>;

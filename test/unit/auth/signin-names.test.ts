@@ -52,6 +52,7 @@ describe('container environment of a provider user', () => {
       app_license: null,
       allow_view: false,
       allow_common: false,
+      label: null,
       memory_limit: null,
       cpu_limit: null,
       pids_limit: null,

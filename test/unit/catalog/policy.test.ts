@@ -24,6 +24,7 @@ const EMPTY = {
   memory_limit: null,
   cpu_limit: null,
   pids_limit: null,
+  label: null,
 };
 
 describe('parsePolicy', () => {
@@ -44,8 +45,15 @@ describe('parsePolicy', () => {
       memory_limit: '2g',
       cpu_limit: 1.5,
       pids_limit: 256,
+      label: 'Project X data',
     };
     expect(parsePolicy(full)).toEqual(full);
+  });
+
+  it('trims a label and reads a blank one as none', () => {
+    expect(parsePolicy({ label: '  Teaching  ' }).label).toBe('Teaching');
+    expect(parsePolicy({ label: '   ' }).label).toBeNull();
+    expect(() => parsePolicy({ label: 'x'.repeat(81) })).toThrow(/label: at most 80 characters/);
   });
 
   it('makes a volume without a mode read-only', () => {

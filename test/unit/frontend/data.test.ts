@@ -1,6 +1,11 @@
 import { ApiError } from '../../../frontend/src/data/api';
 import { startContainer } from '../../../frontend/src/data/applications';
-import { EMPTY_POLICY_FORM, policyFromForm } from '../../../frontend/src/data/policy';
+import { fieldErrorOf, splitFieldMessage } from '../../../frontend/src/data/field-errors';
+import {
+  describePolicy,
+  EMPTY_POLICY_FORM,
+  policyFromForm,
+} from '../../../frontend/src/data/policy';
 import {
   checkResolution,
   fitToWindow,
@@ -101,6 +106,7 @@ describe('policyFromForm', () => {
         memory_limit: null,
         cpu_limit: null,
         pids_limit: null,
+        label: null,
       },
     });
   });
@@ -121,15 +127,72 @@ describe('policyFromForm', () => {
   });
 
   it.each([
-    [{ volume_source: '/srv' }, /mounted/],
-    [{ volume_target: '/data' }, /host folder/],
-    [{ volume_source: 'srv', volume_target: '/data' }, /absolute/],
-    [{ memory_limit: 'lots' }, /512m/],
-    [{ cpu_limit: '-1' }, /positive/],
-    [{ pids_limit: '1.5' }, /whole number/],
-  ])('names the field to fix for %p', (patch, message) => {
+    [{ volume_source: '/srv' }, /mounted/, 'volume_target'],
+    [{ volume_target: '/data' }, /host folder/, 'volume_source'],
+    [{ volume_source: 'srv', volume_target: '/data' }, /absolute/, 'volume_source'],
+    [{ volume_source: '/srv', volume_target: '/workspace/' }, /another folder/, 'volume_target'],
+    [{ memory_limit: 'lots' }, /512m/, 'memory_limit'],
+    [{ memory_limit: '1m' }, /at least 6m/, 'memory_limit'],
+    [{ cpu_limit: '-1' }, /positive/, 'cpu_limit'],
+    [{ pids_limit: '1.5' }, /whole number/, 'pids_limit'],
+    [{ label: 'x'.repeat(81) }, /80 characters/, 'label'],
+  ])('names the field to fix for %p', (patch, message, field) => {
     const result = policyFromForm({ ...EMPTY_POLICY_FORM, ...patch });
     expect('error' in result && result.error).toMatch(message);
+    expect('field' in result && result.field).toBe(field);
+  });
+});
+
+describe('field errors', () => {
+  it.each([
+    ['password: use at least 8 characters', 'password', 'Use at least 8 characters.'],
+    ['policy: pids_limit: at least 1', 'pids_limit', 'At least 1.'],
+    [
+      'policy.volume_source: must be an absolute path',
+      'volume_source',
+      'Must be an absolute path.',
+    ],
+    [
+      'name: user names are 1-32 characters: lower-case letters',
+      'name',
+      'User names are 1-32 characters: lower-case letters.',
+    ],
+    ['the hub is busy', null, 'The hub is busy.'],
+  ])('reads %j as a message for its field', (message, field, plain) => {
+    expect(splitFieldMessage(message)).toEqual({ field, message: plain });
+  });
+
+  it('names no field for a server failure', () => {
+    expect(fieldErrorOf(new ApiError(503, 'unavailable', 'name: down'))).toEqual({
+      field: null,
+      message: 'Name: down.',
+    });
+  });
+});
+
+describe('describePolicy', () => {
+  const policy = {
+    ...(
+      policyFromForm({ ...EMPTY_POLICY_FORM, volume_source: '/srv/p', volume_target: '/data' }) as {
+        policy: Parameters<typeof describePolicy>[0];
+      }
+    ).policy,
+    memory_limit: '2g',
+  };
+  it('tells an admin where the volume comes from', () => {
+    expect(describePolicy(policy)).toEqual([
+      'home folder',
+      '/data read-only (from /srv/p)',
+      '2g memory',
+    ]);
+  });
+  it('tells a user what they get, without the host folder', () => {
+    expect(describePolicy({ ...policy, app_license: true }, true)).toEqual([
+      'your workspace',
+      '/data read-only',
+      'licence',
+      '2g memory',
+    ]);
   });
 });
 

@@ -164,6 +164,7 @@ export class MemoryGrants implements GrantSource {
         memory_limit: null,
         cpu_limit: null,
         pids_limit: null,
+        label: null,
         ...policy,
       },
     };
