@@ -252,6 +252,7 @@ async function uploadFiles(files) {
   uploads.hidden = false;
   const queued = files.map((file) => [file, uploadItem(file)]);
   let done = 0;
+  let skipped = 0;
   for (const [file, item] of queued) {
     const note = item.querySelector('.upload-state');
     const problem = nameProblem(file.name);
@@ -272,6 +273,7 @@ async function uploadFiles(files) {
         item.classList.add('skipped');
         item.querySelector('progress').value = 0;
         note.textContent = 'Skipped: a file with this name is already here.';
+        skipped += 1;
         continue;
       }
       result = await put(file, item, false);
@@ -287,10 +289,12 @@ async function uploadFiles(files) {
     }
   }
   if (done) await refresh();
-  const failed = queued.length - done;
+  const failed = queued.length - done - skipped;
   announce(
     `${done} of ${queued.length} file${queued.length === 1 ? '' : 's'} uploaded` +
-      (failed ? `; ${failed} not (see the list of uploads).` : '.'),
+      (skipped ? `; ${skipped} skipped` : '') +
+      (failed ? `; ${failed} failed (see the list of uploads)` : '') +
+      '.',
   );
 }
 
