@@ -290,6 +290,17 @@ describe('the example file browser (browser)', () => {
       await page.getByRole('button', { name: 'Create' }).click();
       await table.getByRole('link', { name: 'results/', exact: true }).waitFor();
       expect(fs.statSync(path.join(workspace, 'results')).isDirectory()).toBe(true);
+      // Into the new folder and back by the path trail; every link is relative.
+      await table.getByRole('link', { name: 'results/', exact: true }).click();
+      await page.getByRole('heading', { name: 'results' }).waitFor();
+      expect(page.url()).toBe(`${appUrl}results/`);
+      await page.getByText('This folder is empty.').waitFor();
+      await page
+        .getByRole('navigation', { name: 'Folder path' })
+        .getByRole('link', { name: 'workspace' })
+        .click();
+      await page.getByRole('heading', { name: 'workspace' }).waitFor();
+      expect(page.url()).toBe(appUrl);
 
       // Delete asks first; Cancel keeps the file, Delete removes it.
       const deleteReport = table.getByRole('button', { name: 'Delete report.txt' });
@@ -334,9 +345,7 @@ describe('the example file browser (browser)', () => {
         .click();
       await table
         .locator('tr[data-name="big.bin"]')
-        .getByText(
-          'Could not delete: It is already gone (renamed or deleted elsewhere). Reload the page.',
-        )
+        .getByText('“big.bin” is already gone (renamed or deleted elsewhere). Reload the page.')
         .waitFor();
       await screenshot(page, 'filebrowser-row-error');
 
@@ -353,7 +362,7 @@ describe('the example file browser (browser)', () => {
         .click();
       await table
         .locator('tr[data-name="locked"]')
-        .getByText('Could not delete: You do not have permission to delete “locked”.')
+        .getByText('You do not have permission to delete “locked”.')
         .waitFor();
       expect(fs.readFileSync(path.join(locked, 'keep.txt'), 'utf8')).toBe('root owns this\n');
       expect(errors).toEqual([]);

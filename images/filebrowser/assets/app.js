@@ -103,7 +103,7 @@ async function deleteEntry(row) {
   showRowError(row, '');
   const result = await send('DELETE', hrefOf(name) + (folder ? '/' : ''));
   if (!result.ok) {
-    showRowError(row, `Could not delete: ${result.message}`);
+    showRowError(row, result.message);
     return;
   }
   const next = row.nextElementSibling || row.previousElementSibling;
