@@ -137,6 +137,8 @@ function startRename(row) {
   const error = row.querySelector('.row-error');
   error.id = `${id}-error`;
   shown.hidden = true;
+  // Save and Cancel replace the row's buttons while the name is edited.
+  row.classList.add('renaming');
   cell.insertBefore(form, shown);
   showRowError(row, '');
   input.focus();
@@ -146,6 +148,7 @@ function startRename(row) {
   const close = () => {
     form.remove();
     shown.hidden = false;
+    row.classList.remove('renaming');
     input.removeAttribute('aria-invalid');
     row.querySelector('[data-action="rename"]').focus();
   };
