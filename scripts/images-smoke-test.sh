@@ -113,8 +113,8 @@ check "upload without the write header -> 403" \
   bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' -T /etc/hostname '$base/docs/x') == 403 ]]"
 check "upload with it -> 201, file owned by the workspace owner (4321)" \
   bash -c "curl -fs -H 'X-Hub-Filebrowser: 1' -T /etc/hostname '$base/docs/up.txt' && [[ \$(stat -c %u '$WORK/ws2/docs/up.txt') == 4321 ]]"
-check "no escape through ..: /etc/passwd -> 404" \
-  bash -c "[[ \$(curl -s --path-as-is -o /dev/null -w '%{http_code}' '$base/../../../../etc/passwd') == 404 ]]"
+check "no escape through ..: /etc/passwd -> 400, refused by name" \
+  bash -c "[[ \$(curl -s --path-as-is -o /dev/null -w '%{http_code}' '$base/../../../../etc/passwd') == 400 ]]"
 check "paths outside the prefix -> 404" \
   bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' 'http://$ip:8888/') == 404 ]]"
 
