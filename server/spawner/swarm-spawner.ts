@@ -48,6 +48,13 @@ const NETWORK_CLEANUP_MS = 60_000;
  * run as a container (images/hub): the host has no route to overlay subnets, and every target
  * is checked against this process's interfaces before it is handed out.
  */
+/**
+ * Task errors that come from the app's spec (a bind source or image missing on the node), not
+ * from the cluster: a bad request whichever state Swarm reports them in. A loaded node has been
+ * seen to report a missing bind source as `failed` instead of `rejected`.
+ */
+const SPEC_FAULT = /bind source path does not exist|invalid mount config|no such image/i;
+
 export class SwarmSpawner implements Spawner {
   private readonly selfId: string | null;
   /** App networks this hub's container has joined (a restarted hub starts empty and re-joins). */
@@ -183,9 +190,10 @@ export class SwarmSpawner implements Spawner {
         const logs = await this.logs(service.Spec?.Labels?.[LABELS.urlId] ?? '', 20).catch(
           () => '',
         );
+        const reason = task?.Status?.Err ?? task?.Status?.Message ?? 'no reason given';
         throw new SpawnFailed(
-          `Swarm could not run the app: task ${state}: ${task?.Status?.Err ?? task?.Status?.Message ?? 'no reason given'}${logTail(logs)}`,
-          state === 'rejected' ? 400 : 500,
+          `Swarm could not run the app: task ${state}: ${reason}${logTail(logs)}`,
+          state === 'rejected' || SPEC_FAULT.test(reason) ? 400 : 500,
           'task_' + state,
         );
       }

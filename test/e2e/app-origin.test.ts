@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type EchoContainer, runEcho } from '../helpers/echo-image';
 import { ensureFrontendBuilt, launchBrowser, logIn, newPage, screenshot } from '../helpers/browser';
 import { ADMIN, bootHub, type TestHub } from '../helpers/hub';
@@ -9,21 +9,6 @@ import { newUrlId } from '../integration/proxy-harness';
  * (run here with page.evaluate, in the app page's own context) tries everything a script on
  * the hub's origin could do. On its own origin it can do none of it; logout ends its access.
  */
-/**
- * `page.goto`, again when Chromium cancelled it with ERR_NETWORK_CHANGED: on the Docker host it
- * takes every container start (a new veth, from any test) for a network change.
- */
-async function goto(page: Page, url: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (err) {
-      if (attempt >= 5 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
-    }
-  }
-}
-
 describe('an app page cannot act in its user’s name (browser)', () => {
   let hub: TestHub;
   let browser: Browser;
@@ -56,7 +41,7 @@ describe('an app page cannot act in its user’s name (browser)', () => {
     try {
       await logIn(page, ADMIN.name, ADMIN.password);
       // The hub's path answers with a ticket for the app origin, which lands on the clean URL.
-      await goto(page, `${PREFIX}headers`);
+      await page.goto(`${PREFIX}headers`);
       const appOrigin = `http://${ID}.apps.localhost:${new URL(hub.url).port}`;
       expect(page.url()).toBe(`${appOrigin}${PREFIX}headers`);
       await screenshot(page, 'app-origin-page');
@@ -123,7 +108,7 @@ describe('an app page cannot act in its user’s name (browser)', () => {
 
       // Logout on the hub ends the app's access: the app page now leads to the login.
       const hubTab = await context.newPage();
-      await goto(hubTab, `${hubOrigin}/hub/launcher`);
+      await hubTab.goto(`${hubOrigin}/hub/launcher`);
       await hubTab.getByRole('button', { name: 'Log out' }).click();
       await hubTab.waitForURL('**/login');
       await page.reload();
@@ -142,7 +127,7 @@ describe('an app page cannot act in its user’s name (browser)', () => {
       const { page, context } = await newPage(named, { baseURL: base });
       await logIn(page, ADMIN.name, ADMIN.password);
       for (const path of ['/hub/admin', '/hub/admin/users', '/hub/admin/containers']) {
-        await goto(page, path);
+        await page.goto(path);
         await page.getByRole('alert').filter({ hasText: "Apps share the hub's origin" }).waitFor();
       }
       await screenshot(page, 'admin-isolation-warning');
@@ -153,7 +138,7 @@ describe('an app page cannot act in its user’s name (browser)', () => {
     const { page, context } = await newPage(browser, { baseURL: hub.url });
     try {
       await logIn(page, ADMIN.name, ADMIN.password);
-      await goto(page, '/hub/admin/users');
+      await page.goto('/hub/admin/users');
       await page.getByRole('heading', { name: 'All users' }).waitFor();
       expect(await page.getByText("Apps share the hub's origin").count()).toBe(0);
     } finally {

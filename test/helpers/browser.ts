@@ -55,7 +55,8 @@ export async function newPage(
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
-  const page = await context.newPage();
+  context.on('page', retryNetworkChanges);
+  const page = retryNetworkChanges(await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
@@ -65,6 +66,37 @@ export async function newPage(
       errors.push(`console: ${msg.text()}`);
   });
   return { context, page, errors };
+}
+
+const PATCHED = Symbol('retries ERR_NETWORK_CHANGED');
+const NAVIGATION_ATTEMPTS = 5;
+
+/**
+ * Makes the page's `goto` and `reload` try again when Chromium cancelled the load with
+ * ERR_NETWORK_CHANGED: on the Docker host Chromium takes every container start (a new veth, from
+ * any test running in parallel) for a change of network and aborts navigations under way. Any
+ * other failure, or the same one five times, still fails the test. Applied to every page of a
+ * context made by newPage, popups (apps opened in a new tab) included.
+ */
+function retryNetworkChanges(page: Page): Page {
+  const marked = page as Page & { [PATCHED]?: true };
+  if (marked[PATCHED]) return page;
+  marked[PATCHED] = true;
+  const retried =
+    <A extends unknown[], R>(navigate: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await navigate(...args);
+        } catch (err) {
+          if (attempt >= NAVIGATION_ATTEMPTS || !String(err).includes('ERR_NETWORK_CHANGED'))
+            throw err;
+        }
+      }
+    };
+  page.goto = retried(page.goto.bind(page));
+  page.reload = retried(page.reload.bind(page));
+  return page;
 }
 
 /**

@@ -96,6 +96,9 @@ it("a second hub on the same realm never adopts or removes the first hub's conta
   });
   const before = await ids();
   expect(before).toContain(exited.id);
+  // A stops while B is about: its own minutely resync would rightly remove `exited` meanwhile.
+  await a.th.close();
+  hubs.splice(hubs.indexOf(a.th), 1);
 
   // B: a fresh database (no grants at all: every container of the realm looks orphaned to it).
   const b = await boot();
@@ -117,10 +120,12 @@ it("a second hub on the same realm never adopts or removes the first hub's conta
   await hubs[hubs.length - 1].close();
   expect(await ids()).toEqual([...before, (await idOf(mine.url_id))!].sort());
 
-  expect((await a.alice.fetch(running.url)).status).toBe(200);
-  expect((await a.alice.json<View[]>('/api/v1/containers')).body).toEqual([
-    expect.objectContaining({ url_id: running.url_id, status: 'running' }),
-  ]);
+  // A again, on its own data folder: it adopts its running app and removes its own orphan.
+  const again = await boot(a.th.dataDir);
+  const listed = (await again.alice.json<View[]>('/api/v1/containers')).body;
+  expect(listed).toEqual([expect.objectContaining({ url_id: running.url_id, status: 'running' })]);
+  expect((await again.alice.fetch(listed[0].url)).status).toBe(200);
+  expect(await ids()).not.toContain(exited.id);
 });
 
 it('claims containers an earlier version of the same installation made, and only those', async () => {
