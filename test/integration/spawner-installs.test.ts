@@ -111,7 +111,9 @@ it("a second hub on the same realm never adopts or removes the first hub's conta
   const mine = await start(b.alice, grantB);
   expect(mine.url_id).not.toBe(running.url_id);
   expect((await b.alice.fetch(mine.url)).status).toBe(200);
-  expect((await b.alice.fetch(running.url)).status).toBe(404);
+  // A's app asked for on B's origin (A is down: its own address would be refused anyway).
+  const onB = mine.url.replaceAll(mine.url_id, running.url_id);
+  expect((await b.alice.fetch(onB)).status).toBe(404);
   // A stop through B of A's url_id is a no-op: B does not know it and may not touch it.
   expect(
     (await b.alice.fetch(`/api/v1/containers/${running.url_id}`, { method: 'DELETE' })).status,
