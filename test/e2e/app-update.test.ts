@@ -20,6 +20,7 @@ const UI_NAME = 'Updatable';
 let hub: TestHub;
 let browser: Browser;
 let dora: Client;
+let v1 = { ref: '', id: '' };
 let v2 = '';
 
 async function mine(): Promise<Array<{ url_id: string; update_available?: boolean }>> {
@@ -30,7 +31,7 @@ async function mine(): Promise<Array<{ url_id: string; update_available?: boolea
 
 beforeAll(async () => {
   await ensureFrontendBuilt();
-  const v1 = await buildWebApp(images, 'e2e-update', UI_NAME);
+  v1 = await buildWebApp(images, 'e2e-update', UI_NAME);
   hub = await bootHub();
   const admin = await hub.loginAs(ADMIN.name, ADMIN.password);
   expect(
@@ -84,6 +85,31 @@ it('shows the update badge on the card and restarts onto the new image', async (
       filters: { label: [`eu.simphony-project.docker.url_id=${running.url_id}`] },
     });
     expect(c.ImageID).toBe(v2);
+  } finally {
+    await context.close();
+  }
+});
+
+it('lists the old build among the unused images for the admin, and asks before removing', async () => {
+  const { page, context } = await newPage(browser, { baseURL: hub.url });
+  try {
+    await logIn(page, ADMIN.name, ADMIN.password);
+    await page.goto('/hub/admin/images');
+    await page.getByRole('button', { name: 'List unused images' }).click();
+    const list = page.getByRole('list', { name: 'Unused images' });
+    // The old build lost its tag to the update and its container to the restart.
+    await list.getByText(v1.id.slice(7, 19)).waitFor();
+    await page.getByRole('button', { name: /^Remove these \d+ images$/ }).click();
+    const confirm = page.getByRole('dialog', { name: /^Remove \d+ unused images?\?$/ });
+    await confirm
+      .getByRole('list', { name: 'What would go' })
+      .getByText(v1.id.slice(7, 19))
+      .waitFor();
+    await screenshot(page, 'admin-unused-images-confirm');
+    // Cancelled: the engine is shared, and the list may hold other suites' images.
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect((await docker.getImage(v1.id).inspect()).Id).toBe(v1.id);
   } finally {
     await context.close();
   }
