@@ -76,7 +76,7 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
     const generatedAdminPassword = await prepareState(core, env);
     void checkAuthenticators(core.authenticators, core.log);
 
-    const { catalog } = await parts.start(catalogPart(core));
+    const { catalog, updates } = await parts.start(catalogPart(core));
     const routes = new RouteStore();
     const { containers } = await parts.start(containersPart({ ...core, catalog, routes }));
     hooks.accountClosed.push((name) => containers.stopForUser(name, null));
@@ -85,7 +85,7 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
     });
     const { proxy, apps, shares } = await parts.start(proxyPart(core, routes));
 
-    const hub: Hub = { ...core, catalog, containers, routes, apps, shares };
+    const hub: Hub = { ...core, catalog, updates, containers, routes, apps, shares };
     const server = createHubServer(proxy, createApp(hub).callback());
     const url = await listen(server, core.config.port, core.config.bind);
 

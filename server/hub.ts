@@ -1,3 +1,4 @@
+import type { AppUpdates } from './catalog/app-updates';
 import type { Catalog } from './catalog/catalog';
 import type { Core } from './core';
 import type { AppOriginServices } from './proxy/app-origins';
@@ -12,6 +13,8 @@ import type { ContainerManager } from './spawner/container-manager';
 export interface Hub extends Core {
   /** Images on the engine and their labels; kept current by Docker events. */
   catalog: Catalog;
+  /** Which containers run an older image than their application's name points to now. */
+  updates: AppUpdates;
   /** Users' containers: start, stop, reconcile; the only writer of `routes`. */
   containers: ContainerManager;
   /** url_id → container address, read by the proxy on every request. */

@@ -6,12 +6,18 @@ import {
   registeredImages,
   unregisterApplication,
 } from '../catalog/grants';
+import { listUnusedImages, removeUnusedImages } from '../catalog/image-cleanup';
 import { catalogOf } from '../catalog/service';
 import { adminImageView } from '../catalog/views';
 import { NotFound, ServiceUnavailable } from '../errors';
 import type { Hub } from '../hub';
 import {
   RegisterApplication,
+  RemoveUnusedImages,
+  UnregisterQuery,
+  type ApplicationUnregistered,
+  type UnusedImage,
+  type UnusedImagesRemoved,
   type DiscoveredImage,
   type RegisteredApplication,
   type RegisteredApplicationRow,
@@ -39,6 +45,8 @@ export function adminApplicationsRouter(hub: Hub): Router {
       actor: identityOf(ctx).name,
       address: ctx.ip,
     });
+    // Learn its current image id now, so a rebuild right after counts as an update.
+    await hub.updates.notice();
     ctx.status = created ? 201 : 200;
     ctx.body = {
       ...adminImageView(application.id, catalogOf(hub).describe(application.image)),
@@ -78,13 +86,36 @@ export function adminApplicationsRouter(hub: Hub): Router {
     });
   });
 
-  router.delete('/:id', async (ctx) => {
-    if (!/^\d{1,12}$/.test(ctx.params.id)) throw new NotFound('no such application');
-    await unregisterApplication(hub, Number(ctx.params.id), {
+  // The dry run of the clean-up: what POST …/unused-images/remove would remove now.
+  router.get('/unused-images', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = (await listUnusedImages(hub)) satisfies UnusedImage[];
+  });
+
+  router.post('/unused-images/remove', async (ctx) => {
+    const body = RemoveUnusedImages.parse(ctx.request.body ?? {});
+    ctx.body = (await removeUnusedImages(hub, body.image_ids, {
       actor: identityOf(ctx).name,
       address: ctx.ip,
+    })) satisfies UnusedImagesRemoved;
+  });
+
+  router.delete('/:id', async (ctx) => {
+    if (!/^\d{1,12}$/.test(ctx.params.id)) throw new NotFound('no such application');
+    const { remove_image } = UnregisterQuery.parse(ctx.query);
+    const { application, image } = await unregisterApplication(hub, Number(ctx.params.id), {
+      actor: identityOf(ctx).name,
+      address: ctx.ip,
+      removeImage: remove_image,
     });
-    ctx.status = 204;
+    if (!image) {
+      ctx.status = 204;
+      return;
+    }
+    ctx.body = {
+      image: application.image,
+      image_removal: image,
+    } satisfies ApplicationUnregistered;
   });
 
   return router;

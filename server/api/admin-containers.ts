@@ -10,8 +10,11 @@ export function adminContainersRouter(hub: Hub): Router {
   const router = new Router({ prefix: '/api/v1/admin/containers' });
   router.use(requireAdmin);
 
-  router.get('/', (ctx) => {
-    ctx.body = containersOf(hub).listAll() satisfies AdminContainer[];
+  router.get('/', async (ctx) => {
+    ctx.body = (await hub.updates.annotate(
+      containersOf(hub).listAll(),
+      true,
+    )) satisfies AdminContainer[];
   });
 
   // Live CPU and memory for the dashboard; containers the engine does not answer for in time

@@ -4,7 +4,16 @@ import { identityOf, requireAdmin } from '../auth/guards';
 import { viewUser } from '../auth/users';
 import { BadRequest } from '../errors';
 import type { Hub } from '../hub';
-import { UserCreate, UserPatch, type User, type UserCreated } from './wire';
+import { describeWorkspace, removeWorkspace } from '../spawner/workspace-files';
+import {
+  UserCreate,
+  UserDeleteQuery,
+  UserPatch,
+  type User,
+  type UserCreated,
+  type UserDeleted,
+  type WorkspacePreview,
+} from './wire';
 
 /** Admin management of accounts (shared/DESIGN.md). */
 export function adminUsersRouter(hub: Hub): Router {
@@ -68,16 +77,41 @@ export function adminUsersRouter(hub: Hub): Router {
     ctx.body = viewUser(user) satisfies User;
   });
 
+  // The preview of `DELETE ?delete_workspace=true`: what would go with the account.
+  router.get('/:name/workspace', async (ctx) => {
+    const user = await hub.users.get(ctx.params.name);
+    ctx.body = describeWorkspace(hub.config.data_dir, user.name) satisfies WorkspacePreview;
+  });
+
   router.delete('/:name', async (ctx) => {
     const me = identityOf(ctx);
+    const { delete_workspace } = UserDeleteQuery.parse(ctx.query);
     if (ctx.params.name === me.name) throw new BadRequest('you cannot delete yourself');
     const user = await hub.users.get(ctx.params.name);
+    // Stopped first: nothing may write into the workspace while it is being deleted.
     await runAccountClosedHooks(hub, user.name);
     await hub.users.remove(user.name);
     await hub.sessions.destroyForUser(user.id);
     hub.tokens.invalidateUser(user.id);
     await hub.audit({ actor: me.name, action: 'user.delete', target: user.name, address: ctx.ip });
-    ctx.status = 204;
+    if (!delete_workspace) {
+      ctx.status = 204;
+      return;
+    }
+    const workspace = removeWorkspace(hub.config.data_dir, user.name);
+    await hub.audit({
+      actor: me.name,
+      action: workspace.deleted ? 'workspace.delete' : 'workspace.delete_failed',
+      target: user.name,
+      address: ctx.ip,
+      details: {
+        path: workspace.path,
+        files: workspace.files,
+        bytes: workspace.bytes,
+        reason: workspace.reason,
+      },
+    });
+    ctx.body = { name: user.name, workspace } satisfies UserDeleted;
   });
 
   return router;

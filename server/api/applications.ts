@@ -40,13 +40,24 @@ export function applicationsRouter(hub: Hub): Router {
     const me = identityOf(ctx);
     const catalog = catalogOf(hub);
     const grants = await listGrants(hub, { user_id: me.userId });
+    const running = grants.flatMap((g) => {
+      const c = containerSummaryFor(hub, me, g.mapping_id);
+      return c ? [{ ...c, image: g.image }] : [];
+    });
+    const updates = await hub.updates.forContainers(running);
     ctx.body = (await Promise.all(
-      grants.map(async (g) => ({
-        mapping_id: g.mapping_id,
-        image: imageView(g.application_id, catalog.describe(g.image)),
-        policy: userPolicyView(g.policy),
-        container: containerSummaryFor(hub, me, g.mapping_id),
-      })),
+      grants.map(async (g) => {
+        const container = containerSummaryFor(hub, me, g.mapping_id);
+        return {
+          mapping_id: g.mapping_id,
+          image: imageView(g.application_id, catalog.describe(g.image)),
+          policy: userPolicyView(g.policy),
+          container: container && {
+            ...container,
+            update_available: updates.get(container.url_id)?.update_available ?? false,
+          },
+        };
+      }),
     )) satisfies Application[];
   });
 

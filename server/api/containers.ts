@@ -34,8 +34,10 @@ export function containersRouter(hub: Hub): Router {
     ctx.body = container satisfies Container;
   });
 
-  router.get('/', (ctx) => {
-    ctx.body = containersOf(hub).listOwn(identityOf(ctx)) satisfies Container[];
+  router.get('/', async (ctx) => {
+    ctx.body = (await hub.updates.annotate(
+      containersOf(hub).listOwn(identityOf(ctx)),
+    )) satisfies Container[];
   });
 
   // Server-Sent Events for the portal's progress bar; opened before the POST that starts.
@@ -66,7 +68,7 @@ export function containersRouter(hub: Hub): Router {
   // A dead container tells its owner how it ended, so the portal can say why it stopped.
   router.get('/:url_id', async (ctx) => {
     const manager = containersOf(hub);
-    const view = manager.getOwn(identityOf(ctx), ctx.params.url_id);
+    const [view] = await hub.updates.annotate([manager.getOwn(identityOf(ctx), ctx.params.url_id)]);
     const exit_code = view.status === 'dead' ? await manager.exitCode(view.url_id) : undefined;
     ctx.body = (exit_code === undefined ? view : { ...view, exit_code }) satisfies Container;
   });
@@ -87,8 +89,14 @@ export function containersRouter(hub: Hub): Router {
     const body = ContainerRestart.parse(ctx.request.body ?? {});
     const manager = containersOf(hub);
     const { mapping_id } = manager.getOwn(me, ctx.params.url_id);
+    // Starts go by the registered name, so the new container runs what the name points to now.
+    const before = {
+      url_id: ctx.params.url_id,
+      image_id: await hub.updates.imageOf(ctx.params.url_id),
+    };
     await manager.stopOwn(me, ctx.params.url_id, ctx.ip);
     const { container } = await manager.start(me, mapping_id, body.configurables, ctx.ip);
+    await hub.updates.restarted(before, container, me.name, ctx.ip);
     ctx.status = 201;
     ctx.body = container satisfies Container;
   });

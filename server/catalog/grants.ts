@@ -11,6 +11,7 @@ import type { GrantsRemovedHook } from '../hooks';
 import type { Hub } from '../hub';
 import { clip } from '../log';
 import { findGrants, type GrantFilter } from './grant-repository';
+import { checkImageRemovable, removeRegisteredImage } from './image-cleanup';
 import { catalogForLookup } from './service';
 import { isValidImageRef, normalizeImageRef } from './image-ref';
 import { policyFromRow, policySchema, samePolicy, type Policy, type PolicyInput } from './policy';
@@ -152,14 +153,26 @@ export async function registerApplication(
   return { application, created: true };
 }
 
-/** Removes a registered application and, with it, every grant of it. */
+/** What became of the image when unregistering asked for its removal. */
+export interface ImageRemoval {
+  /** The image id, or null when the engine did not have the image (nothing to remove). */
+  id: string | null;
+  removed: boolean;
+  reason?: string;
+}
+
+/**
+ * Removes a registered application and, with it, every grant of it. With `removeImage`, also its
+ * image, refused (409, nothing changed) while any container uses it.
+ */
 export async function unregisterApplication(
   hub: Core,
   idOrImage: number | string,
-  opts: Actor = {},
-): Promise<ApplicationRow> {
+  opts: Actor & { removeImage?: boolean } = {},
+): Promise<{ application: ApplicationRow; image: ImageRemoval | null }> {
   const app = await findApplication(hub, idOrImage);
   if (!app) throw new NotFound(`no registered application "${clip(idOrImage, 80)}"`);
+  const removable = opts.removeImage ? await checkImageRemovable(hub, app.image) : null;
   const grants = await listGrants(hub, { application_id: app.id });
   await hub.db.transaction(async (m) => {
     await m.getRepository(AccountingEntity).delete({ application_id: app.id });
@@ -177,7 +190,21 @@ export async function unregisterApplication(
     hub,
     grants.map((g) => g.mapping_id),
   );
-  return app;
+  if (!opts.removeImage) return { application: app, image: null };
+  if (!removable) return { application: app, image: { id: null, removed: false } };
+  const outcome = await removeRegisteredImage(hub, app.image);
+  await hub.audit({
+    actor: opts.actor ?? null,
+    action: outcome.removed ? 'image.remove' : 'image.remove_failed',
+    target: app.image,
+    address: opts.address,
+    details: {
+      image_id: removable.id,
+      other_tags: removable.tags.filter((t) => t !== app.image),
+      reason: outcome.reason,
+    },
+  });
+  return { application: app, image: { id: removable.id, ...outcome } };
 }
 
 /** Every registered application with its grant count, in one query. */

@@ -9,6 +9,7 @@ import {
   revokeGrantById,
   unregisterApplication,
 } from '../catalog/grants';
+import { listUnusedImages, removeUnusedImages } from '../catalog/image-cleanup';
 import { isValidImageRef, normalizeImageRef } from '../catalog/image-ref';
 import { samePolicy } from '../catalog/policy';
 import { BadRequest, NotFound } from '../errors';
@@ -92,10 +93,53 @@ export function registerAppCommands(
   app
     .command('remove <image>')
     .description('unregister an application (its grants go with it)')
-    .action((image: string) =>
+    .option('--remove-image', 'also remove the image; refused while a container uses it')
+    .action((image: string, opts: { removeImage?: boolean }) =>
       withHub(async (hub) => {
-        await unregisterApplication(hub, image, CLI);
-        console.log(`unregistered ${image}`);
+        const result = await unregisterApplication(hub, image, {
+          ...CLI,
+          removeImage: opts.removeImage,
+        });
+        console.log(`unregistered ${result.application.image}`);
+        const removal = result.image;
+        if (!removal) return;
+        if (removal.id === null) console.log('the image was not on the engine: nothing to remove');
+        else if (removal.removed) console.log(`removed image ${result.application.image}`);
+        else {
+          console.error(`the image stays: ${removal.reason}`);
+          process.exitCode = 1;
+        }
+      }),
+    );
+
+  app
+    .command('prune-images')
+    .description(
+      'remove hub-labelled images no container uses that are dangling or unregistered (never others)',
+    )
+    .option('--dry-run', 'only list what would be removed')
+    .option('--json', 'print JSON')
+    .action((opts: { dryRun?: boolean; json?: boolean }) =>
+      withHub(async (hub) => {
+        if (opts.dryRun) {
+          const unused = await listUnusedImages(hub);
+          if (opts.json) console.log(JSON.stringify(unused, null, 2));
+          else if (unused.length === 0) console.log('no unused images');
+          else
+            printTable(
+              unused.map((u) => ({ ...u, repo_tags: u.repo_tags.join(' ') || '<none>' })),
+              ['id', 'repo_tags', 'reason', 'ui_name', 'size_bytes'],
+            );
+          return;
+        }
+        const { removed, skipped } = await removeUnusedImages(hub, undefined, CLI);
+        if (opts.json) console.log(JSON.stringify({ removed, skipped }, null, 2));
+        else {
+          for (const r of removed) console.log(`removed ${r.id} ${r.repo_tags.join(' ')}`);
+          for (const r of skipped) console.error(`kept ${r.id}: ${r.reason}`);
+          console.log(`${removed.length} removed, ${skipped.length} kept`);
+        }
+        if (skipped.length > 0) process.exitCode = 1;
       }),
     );
 

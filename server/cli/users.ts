@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { viewUser } from '../auth/users';
 import { listGrants } from '../catalog/grants';
 import type { Core } from '../core';
+import { HubError } from '../errors';
+import { LABELS } from '../spawner/names';
+import { describeWorkspace, removeWorkspace } from '../spawner/workspace-files';
 import { readSecret } from './stdin';
 import { printTable } from './output';
 
@@ -95,11 +98,56 @@ export function registerUserCommands(
   user
     .command('remove <name>')
     .description('delete a user (their containers are stopped by the hub on its next reconcile)')
-    .action((name: string) =>
+    .option('--delete-workspace', "also delete the user's home workspace folder")
+    .option('--dry-run', 'only show what would be deleted')
+    .action((name: string, opts: { deleteWorkspace?: boolean; dryRun?: boolean }) =>
       withHub(async (hub) => {
-        await hub.users.remove(name);
-        await hub.audit({ actor: 'cli', action: 'user.delete', target: name });
-        console.log(`removed user ${name}`);
+        const found = await hub.users.get(name);
+        if (opts.deleteWorkspace) {
+          // The CLI stops nothing: a running app could still be writing into the folder.
+          const running = await hub.docker.listContainers({
+            filters: {
+              label: [`${LABELS.realm}=${hub.config.realm}`, `${LABELS.user}=${found.name}`],
+            },
+          });
+          if (running.length > 0) {
+            throw new HubError(
+              409,
+              'user_has_containers',
+              `${found.name} still runs ${running.length} app(s) that may write into the workspace; ` +
+                'stop them first, or delete the user from the admin page, which stops them',
+            );
+          }
+        }
+        if (opts.dryRun) {
+          const ws = describeWorkspace(hub.config.data_dir, found.name);
+          console.log(`would remove user ${found.name}`);
+          if (opts.deleteWorkspace) {
+            console.log(
+              ws.exists
+                ? `would delete ${ws.path}: ${ws.files} files, ${ws.bytes} bytes\n${ws.sample.map((f) => `  ${f}`).join('\n')}`
+                : `no workspace at ${ws.path}`,
+            );
+          }
+          return;
+        }
+        await hub.users.remove(found.name);
+        await hub.audit({ actor: 'cli', action: 'user.delete', target: found.name });
+        console.log(`removed user ${found.name}`);
+        if (!opts.deleteWorkspace) return;
+        const ws = removeWorkspace(hub.config.data_dir, found.name);
+        await hub.audit({
+          actor: 'cli',
+          action: ws.deleted ? 'workspace.delete' : 'workspace.delete_failed',
+          target: found.name,
+          details: { path: ws.path, files: ws.files, bytes: ws.bytes, reason: ws.reason },
+        });
+        if (ws.deleted) console.log(`deleted ${ws.path}: ${ws.files} files, ${ws.bytes} bytes`);
+        else if (!ws.exists) console.log(`no workspace at ${ws.path}`);
+        else {
+          console.error(`the workspace stays: ${ws.reason}`);
+          process.exitCode = 1;
+        }
       }),
     );
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BadRequest, Forbidden } from '../errors';
 import { clip } from '../log';
-import { workspaceFolderName } from './names';
+import { workspaceDir } from './workspace-files';
 import type { MountSpec } from './spawner';
 
 /** Where a user's home workspace appears inside the container (allow_home). */
@@ -30,7 +30,7 @@ function isInside(child: string, parent: string): boolean {
 
 /** `<data_dir>/workspaces/<escaped user>`, created on first use and owned by the container uid. */
 export function ensureWorkspace(settings: VolumeSettings, user: string): string {
-  const dir = path.resolve(settings.dataDir, 'workspaces', workspaceFolderName(user));
+  const dir = workspaceDir(settings.dataDir, user);
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
     // Only root can give a folder away; a hub run as a normal user keeps its own uid, which

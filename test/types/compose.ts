@@ -4,6 +4,7 @@
  * line below it ever compiles, i.e. if a part became optional.
  */
 import { createApp } from '../../server/app';
+import type { AppUpdates } from '../../server/catalog/app-updates';
 import type { Catalog } from '../../server/catalog/catalog';
 import type { Core } from '../../server/core';
 import type { Hub } from '../../server/hub';
@@ -16,30 +17,34 @@ import { createHubServer } from '../../server/web/dispatch';
 export function composeWithEveryPart(
   core: Core,
   catalog: Catalog,
+  updates: AppUpdates,
   containers: ContainerManager,
   routes: RouteStore,
   apps: AppOriginServices,
   shares: Shares,
 ): Hub {
-  return { ...core, catalog, containers, routes, apps, shares };
+  return { ...core, catalog, updates, containers, routes, apps, shares };
 }
 
 export function composeWithoutParts(
   core: Core,
   catalog: Catalog,
+  updates: AppUpdates,
   containers: ContainerManager,
   routes: RouteStore,
   apps: AppOriginServices,
   shares: Shares,
 ): void {
   // @ts-expect-error a hub without its container manager
-  const noContainers: Hub = { ...core, catalog, routes, apps, shares };
+  const noContainers: Hub = { ...core, catalog, updates, routes, apps, shares };
   // @ts-expect-error routers without the catalogue
-  createApp({ ...core, containers, routes, apps, shares });
+  createApp({ ...core, updates, containers, routes, apps, shares });
+  // @ts-expect-error routers without the update watch
+  createApp({ ...core, catalog, containers, routes, apps, shares });
   // @ts-expect-error routers without app origins
-  createApp({ ...core, catalog, containers, routes, shares });
+  createApp({ ...core, catalog, updates, containers, routes, shares });
   // @ts-expect-error routers without share links
-  createApp({ ...core, catalog, containers, routes, apps });
+  createApp({ ...core, catalog, updates, containers, routes, apps });
   // @ts-expect-error a server without the proxy
   createHubServer(undefined, createApp(noContainers).callback());
 }

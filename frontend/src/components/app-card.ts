@@ -360,6 +360,24 @@ export class HubAppCard extends LitElement {
     this.emit('app-restart', detail);
   }
 
+  /** An admin installed a new image of this app: a restart moves it there, workspace kept. */
+  private renderUpdate(c: Container, stopping: boolean, name: string) {
+    return html`<div class="alert info update" role="status">
+      <strong>Update available:</strong> restart to update. Your workspace files stay.
+      <div>
+        <button
+          class="btn small"
+          type="button"
+          ?disabled=${stopping}
+          aria-label="Restart ${name} to update"
+          @click=${() => this.restart(c)}
+        >
+          Restart to update
+        </button>
+      </div>
+    </div>`;
+  }
+
   private renderRunning(c: Container) {
     const href = safeHref(c.url);
     const stopping = this.action?.kind === 'stopping';
@@ -372,6 +390,7 @@ export class HubAppCard extends LitElement {
           : null
       }
       ${this.renderCullWarning(c)}
+      ${running && c.update_available ? this.renderUpdate(c, stopping, name) : null}
       <div class="actions running">
         ${
           href && running
@@ -426,6 +445,11 @@ export class HubAppCard extends LitElement {
           <div class="badges">
             ${typeLabel ? html`<span class="badge info">${typeLabel}</span>` : null}
             <hub-status-badge status=${status}></hub-status-badge>
+            ${
+              c?.update_available && !action
+                ? html`<span class="badge busy" title="Restart to update">Update available</span>`
+                : null
+            }
           </div>
         </div>
       </header>

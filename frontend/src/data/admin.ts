@@ -1,6 +1,11 @@
 import { request, seg } from './api';
 import type {
   AdminContainer,
+  ApplicationUnregistered,
+  UnusedImage,
+  UnusedImagesRemoved,
+  UserDeleted,
+  WorkspacePreview,
   AuditEvent,
   ContainerStats,
   DiscoveredImage,
@@ -34,6 +39,16 @@ export function deleteUser(name: string): Promise<void> {
   return request<void>('DELETE', `${A}/users/${seg(name)}`);
 }
 
+/** What deleting the user's workspace would remove (the preview before the confirmation). */
+export function userWorkspace(name: string): Promise<WorkspacePreview> {
+  return request<WorkspacePreview>('GET', `${A}/users/${seg(name)}/workspace`);
+}
+
+/** Deletes the user and their home workspace; answers what went. */
+export function deleteUserWithWorkspace(name: string): Promise<UserDeleted> {
+  return request<UserDeleted>('DELETE', `${A}/users/${seg(name)}?delete_workspace=true`);
+}
+
 export function listImages(): Promise<RegisteredApplicationRow[]> {
   return request<RegisteredApplicationRow[]>('GET', `${A}/applications`);
 }
@@ -51,6 +66,26 @@ export function registerImage(image: string, force = false): Promise<RegisteredA
 
 export function unregisterImage(id: string | number): Promise<void> {
   return request<void>('DELETE', `${A}/applications/${seg(id)}`);
+}
+
+/** Unregisters and removes the image; a 409 (nothing changed) while a container uses it. */
+export function unregisterWithImage(id: string | number): Promise<ApplicationUnregistered> {
+  return request<ApplicationUnregistered>(
+    'DELETE',
+    `${A}/applications/${seg(id)}?remove_image=true`,
+  );
+}
+
+/** The dry run: hub-labelled images no container uses, dangling or unregistered. */
+export function listUnusedImages(): Promise<UnusedImage[]> {
+  return request<UnusedImage[]>('GET', `${A}/applications/unused-images`);
+}
+
+/** Removes exactly these images, each still unused; the others are reported as kept. */
+export function removeUnusedImages(ids: string[]): Promise<UnusedImagesRemoved> {
+  return request<UnusedImagesRemoved>('POST', `${A}/applications/unused-images/remove`, {
+    body: { confirm: true, image_ids: ids },
+  });
 }
 
 /** Grants, all or one user's (the server filters: a hub may hold tens of thousands). */

@@ -5,6 +5,11 @@
 export type {
   AdminContainer,
   Application,
+  ApplicationUnregistered,
+  UnusedImage,
+  UnusedImagesRemoved,
+  UserDeleted,
+  WorkspacePreview,
   AppType,
   AuditEvent,
   Configurable,

@@ -51,6 +51,37 @@ export async function confirmAction(opts: ConfirmOptions): Promise<boolean> {
   });
 }
 
+/**
+ * Asks to confirm, offering one extra choice as a checkbox (unticked at first), e.g. "also
+ * remove the image"; `items` lists what would go. `checked` is false when not confirmed.
+ */
+export async function confirmWithChoice(
+  opts: ConfirmOptions & { choice: string; items?: string[] },
+): Promise<{ ok: boolean; checked: boolean }> {
+  await import('./confirm-dialog');
+  const r = await show<{ ok: boolean; checked: boolean }>('hub-confirm-dialog', {
+    heading: opts.title,
+    message: opts.message,
+    confirmLabel: opts.confirmLabel,
+    danger: opts.danger ?? false,
+    choice: opts.choice,
+    items: opts.items ?? [],
+  });
+  return { ok: r.ok, checked: r.ok && r.checked };
+}
+
+/** Asks to confirm an action on the listed things; the list is shown in full. */
+export async function confirmList(opts: ConfirmOptions & { items: string[] }): Promise<boolean> {
+  await import('./confirm-dialog');
+  return show<boolean>('hub-confirm-dialog', {
+    heading: opts.title,
+    message: opts.message,
+    confirmLabel: opts.confirmLabel,
+    danger: opts.danger ?? false,
+    items: opts.items,
+  });
+}
+
 /** Asks an admin for a new password for `user`; null when cancelled. */
 export async function askPassword(user: string): Promise<string | null> {
   await import('./password-dialog');

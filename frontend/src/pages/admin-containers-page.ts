@@ -108,6 +108,15 @@ export class HubAdminContainersPage extends LitElement {
                 </td>
                 <td data-label="Status">
                   <hub-status-badge status=${c.status}></hub-status-badge>
+                  ${
+                    c.update_available
+                      ? html`<span
+                          class="badge busy"
+                          title="Runs ${c.image_id?.slice(7, 19)}; the image is now ${c.latest_image_id?.slice(7, 19)}. The owner's restart updates it."
+                          >Update available</span
+                        >`
+                      : null
+                  }
                 </td>
                 <td data-label="Started" class="nowrap">${formatAgo(c.started_at)}</td>
                 <td data-label="Last activity" class="nowrap">${formatAgo(c.last_activity)}</td>

@@ -2,10 +2,24 @@ import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
-import { listDiscoveredImages, listImages, registerImage, unregisterImage } from '../data/admin';
+import {
+  formatBytes,
+  listDiscoveredImages,
+  listImages,
+  listUnusedImages,
+  registerImage,
+  removeUnusedImages,
+  unregisterImage,
+  unregisterWithImage,
+} from '../data/admin';
 import { ApiError, messageOf } from '../data/api';
-import type { Configurable, DiscoveredImage, RegisteredApplicationRow } from '../data/types';
-import { confirmAction } from '../dialogs/open';
+import type {
+  Configurable,
+  DiscoveredImage,
+  RegisteredApplicationRow,
+  UnusedImage,
+} from '../data/types';
+import { confirmList, confirmWithChoice } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
 
@@ -85,6 +99,8 @@ export class HubAdminImagesPage extends LitElement {
 
   @state() private registered: RegisteredApplicationRow[] | null = null;
   @state() private discovered: DiscoveredImage[] | null = null;
+  /** The last dry run of "remove unused images"; null until asked. */
+  @state() private unused: UnusedImage[] | null = null;
   @state() private loadError = '';
   @state() private discoverError = '';
   @state() private notice: { tone: 'ok' | 'error'; text: string } | null = null;
@@ -131,25 +147,124 @@ export class HubAdminImagesPage extends LitElement {
   }
 
   private async unregister(img: RegisteredApplicationRow): Promise<void> {
-    const ok = await confirmAction({
+    const { ok, checked: removeImage } = await confirmWithChoice({
       title: `Unregister ${img.ui_name || img.image}?`,
       message:
-        'Users can no longer start it and its grants stop working. Running containers keep running until stopped. The Docker image itself is kept.',
+        'Users can no longer start it, its grants are revoked and the apps started from them are stopped. The Docker image is kept unless you tick the box.',
       confirmLabel: 'Unregister',
       danger: true,
+      choice:
+        'Also remove the Docker image (refused, with nothing changed, while a container uses it)',
     });
     if (!ok) return;
     this.busy = `unreg:${img.id}`;
     this.notice = null;
     try {
-      await unregisterImage(img.id);
-      this.notice = { tone: 'ok', text: `Unregistered ${img.image}.` };
+      if (!removeImage) {
+        await unregisterImage(img.id);
+        this.notice = { tone: 'ok', text: `Unregistered ${img.image}.` };
+      } else {
+        const { image_removal: r } = await unregisterWithImage(img.id);
+        this.notice = r.removed
+          ? { tone: 'ok', text: `Unregistered ${img.image} and removed its image.` }
+          : {
+              tone: r.id ? 'error' : 'ok',
+              text: r.id
+                ? `Unregistered ${img.image}, but the image stays: ${r.reason ?? 'the engine refused'}.`
+                : `Unregistered ${img.image}; its image was not on the engine.`,
+            };
+      }
     } catch (err) {
       this.notice = { tone: 'error', text: `Could not unregister ${img.image}: ${messageOf(err)}` };
     } finally {
       this.busy = '';
       await this.load();
     }
+  }
+
+  private async findUnused(): Promise<void> {
+    this.busy = 'unused';
+    this.notice = null;
+    try {
+      this.unused = await listUnusedImages();
+    } catch (err) {
+      this.notice = { tone: 'error', text: `Could not list unused images: ${messageOf(err)}` };
+    } finally {
+      this.busy = '';
+    }
+  }
+
+  /** Removes what the dry run listed, and nothing else, after showing it once more. */
+  private async removeUnused(list: UnusedImage[]): Promise<void> {
+    const ok = await confirmList({
+      title: `Remove ${list.length} unused image${list.length === 1 ? '' : 's'}?`,
+      message:
+        'Only these images go. An image a container started in the meantime is kept and reported.',
+      confirmLabel: 'Remove images',
+      danger: true,
+      items: list.map((u) => `${u.repo_tags.join(', ') || u.id.slice(7, 19)} (${u.reason})`),
+    });
+    if (!ok) return;
+    this.busy = 'unused';
+    this.notice = null;
+    try {
+      const { removed, skipped } = await removeUnusedImages(list.map((u) => u.id));
+      this.notice = {
+        tone: skipped.length ? 'error' : 'ok',
+        text:
+          `Removed ${removed.length} image${removed.length === 1 ? '' : 's'}.` +
+          (skipped.length
+            ? ` Kept ${skipped.length}: ${skipped.map((k) => `${k.id.slice(7, 19)} (${k.reason})`).join('; ')}.`
+            : ''),
+      };
+      this.unused = null;
+    } catch (err) {
+      this.notice = { tone: 'error', text: `Could not remove images: ${messageOf(err)}` };
+    } finally {
+      this.busy = '';
+      await this.load();
+    }
+  }
+
+  private renderUnused() {
+    const list = this.unused;
+    const busy = this.busy !== '';
+    return html`<p class="muted">
+        Images with this hub's labels that no container uses and that are old builds (dangling) or
+        registered under none of their names. Other images are never touched.
+      </p>
+      <div class="form-actions">
+        <button class="btn small" type="button" ?disabled=${busy} @click=${this.findUnused}>
+          ${list ? 'List again' : 'List unused images'}
+        </button>
+      </div>
+      ${
+        list === null
+          ? null
+          : list.length === 0
+            ? html`<p class="muted" role="status">No unused image: nothing to remove.</p>`
+            : html`<ul class="unused" aria-label="Unused images">
+                  ${list.map(
+                    (u) =>
+                      html`<li>
+                        <span class="mono">${u.repo_tags.join(', ') || u.id.slice(7, 19)}</span>
+                        ${u.ui_name ? html`· ${u.ui_name}` : null} ·
+                        ${u.reason === 'dangling' ? 'old build' : 'not registered'} ·
+                        ${formatBytes(u.size_bytes)}
+                      </li>`,
+                  )}
+                </ul>
+                <div class="form-actions">
+                  <button
+                    class="btn danger"
+                    type="button"
+                    ?disabled=${busy}
+                    @click=${() => this.removeUnused(list)}
+                  >
+                    Remove these ${list.length} images
+                  </button>
+                </div>`
+      }`;
   }
 
   private renderRegistered(list: RegisteredApplicationRow[]) {
@@ -363,6 +478,10 @@ export class HubAdminImagesPage extends LitElement {
             <button class="btn primary" type="submit" ?disabled=${busy}>Register</button>
           </div>
         </form>
+      </section>
+      <section aria-labelledby="unused">
+        <h2 id="unused">Unused images</h2>
+        ${this.renderUnused()}
       </section>
       <section aria-labelledby="disc">
         <h2 id="disc">Discovered on the Docker host</h2>

@@ -3,13 +3,21 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { loadedOr } from '../components/load-state';
 import '../components/notice-banner';
-import { createUser, deleteUser, listUsers, updateUser } from '../data/admin';
+import {
+  createUser,
+  deleteUser,
+  deleteUserWithWorkspace,
+  formatBytes,
+  listUsers,
+  updateUser,
+  userWorkspace,
+} from '../data/admin';
 import { messageOf } from '../data/api';
 import { fieldErrorOf } from '../data/field-errors';
 import { matchesSearch, queryParam, setQueryParam } from '../data/search';
 import { formatAgo, formatDateTime } from '../data/time';
 import type { User, Me } from '../data/types';
-import { askPassword, confirmAction } from '../dialogs/open';
+import { askPassword, confirmAction, confirmWithChoice } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
 
@@ -138,16 +146,42 @@ export class HubAdminUsersPage extends LitElement {
   }
 
   private async removeUser(u: User): Promise<void> {
-    const ok = await confirmAction({
+    // The preview first, so the box says what would go; a failed look keeps the plain delete.
+    const ws = await userWorkspace(u.name).catch(() => null);
+    const message = `${u.name} loses access and their running apps are stopped. This cannot be undone.`;
+    if (!ws?.exists) {
+      const ok = await confirmAction({
+        title: `Delete ${u.name}?`,
+        message: ws ? `${message} They have no workspace folder.` : message,
+        confirmLabel: 'Delete user',
+        danger: true,
+      });
+      if (!ok) return;
+      await this.run(`del:${u.name}`, async () => {
+        await deleteUser(u.name);
+        return `Deleted ${u.name}.`;
+      });
+      return;
+    }
+    const more = ws.files - ws.sample.length;
+    const { ok, checked } = await confirmWithChoice({
       title: `Delete ${u.name}?`,
-      message: `${u.name} loses access and their running apps are stopped. This cannot be undone.`,
+      message: `${message} Their workspace ${ws.path} holds ${ws.files} file${ws.files === 1 ? '' : 's'} (${formatBytes(ws.bytes)}); it is kept unless you tick the box.`,
       confirmLabel: 'Delete user',
       danger: true,
+      choice: `Also delete the workspace and its ${ws.files} file${ws.files === 1 ? '' : 's'}`,
+      items: more > 0 ? [...ws.sample, `… and ${more} more`] : ws.sample,
     });
     if (!ok) return;
     await this.run(`del:${u.name}`, async () => {
-      await deleteUser(u.name);
-      return `Deleted ${u.name}.`;
+      if (!checked) {
+        await deleteUser(u.name);
+        return `Deleted ${u.name}; their workspace is kept.`;
+      }
+      const { workspace } = await deleteUserWithWorkspace(u.name);
+      return workspace.deleted
+        ? `Deleted ${u.name} and their workspace (${workspace.files} files, ${formatBytes(workspace.bytes)}).`
+        : `Deleted ${u.name}, but the workspace stays: ${workspace.reason ?? 'unknown reason'}.`;
     });
   }
 

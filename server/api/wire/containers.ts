@@ -16,6 +16,15 @@ export const ContainerSummary = z
     url_id: z.string().openapi({ description: 'Random, 128 bits or more, lower-case hex.' }),
     url,
     status: ContainerStatus,
+    update_available: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'True when the container runs an older image than its application name points to now ' +
+          '(an admin rebuilt, re-tagged or loaded it): restart to update. Absent only where ' +
+          'the engine could not be asked.',
+      }),
   })
   .openapi('ContainerSummary');
 export type ContainerSummary = z.infer<typeof ContainerSummary>;
@@ -38,7 +47,17 @@ export const Container = ContainerSummary.extend({
 export type Container = z.infer<typeof Container>;
 
 /** A container as admins see it: anyone's. */
-export const AdminContainer = Container.extend({ user: z.string() }).openapi('AdminContainer');
+export const AdminContainer = Container.extend({
+  user: z.string(),
+  image_id: z
+    .string()
+    .nullable()
+    .optional()
+    .openapi({ description: 'The image id the container runs; null when the engine did not say.' }),
+  latest_image_id: z.string().nullable().optional().openapi({
+    description: "The id the application's name points to now; null while it is unavailable.",
+  }),
+}).openapi('AdminContainer');
 export type AdminContainer = z.infer<typeof AdminContainer>;
 
 /**

@@ -7,6 +7,7 @@
  */
 export * from './applications';
 export * from './audit';
+export * from './cleanup';
 export * from './containers';
 export * from './errors';
 export * from './grants';
