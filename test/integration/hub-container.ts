@@ -10,24 +10,35 @@ import { ADMIN, Client } from '../helpers/hub';
  * and a port published on loopback. The test talks to it through that port only, so no packet
  * from the host goes to a container or overlay address.
  */
-export const HUB_IMAGE = 'hub/hub:latest';
+export const HUB_IMAGE = process.env.HUB_TEST_HUB_IMAGE ?? 'hub/hub:latest';
 
 export interface HubContainer {
   realm: string;
   id: string;
   base: string;
   admin(): Promise<Client>;
+  /** A client signed in as `name` through the published port. */
+  login(name: string, password: string): Promise<Client>;
   restart(): Promise<void>;
   logs(): Promise<string>;
   remove(): Promise<void>;
 }
 
-/** Builds hub/hub:latest when it is missing (npm run build:hub-image, about two minutes). */
+/**
+ * Builds the hub image when it is missing (npm run build:hub-image, about two minutes). An
+ * existing image is used as it is: rebuild it after changing the server. HUB_TEST_HUB_IMAGE
+ * (e.g. hub/hub:mine) tests a privately tagged build without touching hub/hub:latest.
+ */
 export function ensureHubImage(): void {
   try {
     execFileSync('docker', ['image', 'inspect', HUB_IMAGE], { stdio: 'pipe' });
   } catch {
-    execFileSync('bash', ['images/hub/build.sh'], { stdio: 'pipe', timeout: 600_000 });
+    const tag = HUB_IMAGE.slice(HUB_IMAGE.lastIndexOf(':') + 1);
+    execFileSync('bash', ['images/hub/build.sh'], {
+      stdio: 'pipe',
+      timeout: 600_000,
+      env: { ...process.env, HUB_IMAGE_TAG: tag },
+    });
   }
 }
 
@@ -93,6 +104,12 @@ export async function runHubContainer(
   };
   const logs = async () =>
     (await container.logs({ stdout: true, stderr: true, tail: 60 })).toString('utf8');
+  const login = async (name: string, password: string) => {
+    const c = new Client(base);
+    const res = await c.login(name, password);
+    if (!res.ok) throw new Error(`login as ${name}: ${res.status}`);
+    return c;
+  };
   await up();
   return {
     realm,
@@ -100,12 +117,8 @@ export async function runHubContainer(
     get base() {
       return base;
     },
-    async admin() {
-      const c = new Client(base);
-      const res = await c.login(ADMIN.name, ADMIN.password);
-      if (!res.ok) throw new Error(`admin login: ${res.status}`);
-      return c;
-    },
+    admin: () => login(ADMIN.name, ADMIN.password),
+    login,
     async restart() {
       await container.stop({ t: 10 });
       await up();

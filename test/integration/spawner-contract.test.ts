@@ -93,7 +93,17 @@ async function dockerBackend(): Promise<Backend> {
       const ipB = cb.NetworkSettings.Networks[network]?.IPAddress;
       // From inside app a, on the same bridge as b: a network it is attached to.
       const exec = await docker.getContainer(ca.Id).exec({
-        Cmd: ['/bin/busybox', 'wget', '-T', '2', '-qO-', `http://${ipB}:8888/`],
+        // busybox 1.35's `wget -T` crashes (exit 139): `timeout` bounds it instead.
+        Cmd: [
+          '/bin/busybox',
+          'timeout',
+          '3',
+          '/bin/busybox',
+          'wget',
+          '-qO-',
+          // b's own page: a 404 elsewhere would fail the probe even if b were reachable.
+          `http://${ipB}:8888/user/${cb.Labels[LABELS.user]}/containers/${bId}/`,
+        ],
         AttachStdout: true,
         AttachStderr: true,
       });
