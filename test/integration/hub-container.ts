@@ -180,3 +180,23 @@ export async function cleanupSwarmRealm(docker: Dockerode, realm: string): Promi
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
+
+/**
+ * Runs busybox wget in `container`, from inside it (never from this host), and returns its exit
+ * code: 0 when `url` answered 2xx. Callers probe only bridges of this host.
+ */
+export async function probeFrom(
+  docker: Dockerode,
+  container: string,
+  url: string,
+): Promise<number> {
+  const exec = await docker.getContainer(container).exec({
+    // busybox 1.35's `wget -T` crashes (exit 139): `timeout` bounds it instead.
+    Cmd: ['/bin/busybox', 'timeout', '3', '/bin/busybox', 'wget', '-qO-', url],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({});
+  await new Promise((r) => stream.on('end', r).resume());
+  return (await exec.inspect()).ExitCode ?? -1;
+}

@@ -8,6 +8,7 @@ import {
   ensureHubImage,
   ensureSwarm,
   type HubContainer,
+  probeFrom,
   runHubContainer,
 } from './hub-container';
 import { cleanupRealm, grantApp, realmContainers, until, WEB_CMD } from './spawner-fixtures';
@@ -124,9 +125,9 @@ describe('hub image on one host (config/compose.yaml: published port only, spawn
     const [a, b] = apps;
     // Probes from inside the apps, to bridges of this host. The first shows that the probe
     // works: an app reaches its own address.
-    expect(await probe(a.id, `http://${a.ip}:8888${a.path}`)).toBe(0);
-    expect(await probe(a.id, `http://${b.ip}:8888${b.path}`)).not.toBe(0);
-    expect(await probe(b.id, `http://${a.ip}:8888${a.path}`)).not.toBe(0);
+    expect(await probeFrom(docker, a.id, `http://${a.ip}:8888${a.path}`)).toBe(0);
+    expect(await probeFrom(docker, a.id, `http://${b.ip}:8888${b.path}`)).not.toBe(0);
+    expect(await probeFrom(docker, b.id, `http://${a.ip}:8888${a.path}`)).not.toBe(0);
 
     for (const app of apps) {
       const del = await app.client.fetch(`/api/v1/containers/${app.urlId}`, { method: 'DELETE' });
@@ -216,19 +217,6 @@ describe('hub image in the host\u2019s network namespace (network_mode: host)', 
     expect(del.status).toBe(204);
   });
 });
-
-/** Runs busybox wget in `container` (from inside it, never from this host); its exit code. */
-async function probe(container: string, url: string): Promise<number> {
-  const exec = await docker.getContainer(container).exec({
-    // busybox 1.35's `wget -T` crashes (exit 139): `timeout` bounds it instead.
-    Cmd: ['/bin/busybox', 'timeout', '3', '/bin/busybox', 'wget', '-qO-', url],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  await new Promise((r) => stream.on('end', r).resume());
-  return (await exec.inspect()).ExitCode ?? -1;
-}
 
 const swarm = ensureSwarm();
 const describeSwarm = 'skip' in swarm ? describe.skip : describe;
