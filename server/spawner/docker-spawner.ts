@@ -102,11 +102,11 @@ export class DockerSpawner implements Spawner {
    */
   private async ensureMode(): Promise<void> {
     if (this.modeKnown) return;
-    this.appNets = null;
     const self = this.selfId ? await this.client.inspectContainer(this.selfId) : null;
     const mode = self?.HostConfig?.NetworkMode ?? '';
     if (self && mode !== 'host' && !mode.startsWith('container:')) {
-      this.appNets = new AppNetworks(
+      // Kept across inits (one after each engine outage): starts in flight hold its networks.
+      this.appNets ??= new AppNetworks(
         this.client,
         self.Id,
         { realm: this.settings.realm, installId: this.installId },
@@ -117,7 +117,10 @@ export class DockerSpawner implements Spawner {
         { self: self.Id.slice(0, 12) },
         'the hub runs in a container: each app gets a network of its own that the hub joins',
       );
-    } else if (this.selfId && !self) {
+    } else {
+      this.appNets = null;
+    }
+    if (this.selfId && !self) {
       this.log.warn(
         { self: this.selfId.slice(0, 12) },
         'the hub runs in a container this Docker engine does not know, so it cannot join app networks; apps on addresses it is not attached to are refused',
