@@ -337,6 +337,7 @@ export class DockerSpawner implements Spawner {
     }
     this.log.info({ id: leftover.Id, name }, 'removing leftover container with the same name');
     await this.client.removeContainer(leftover.Id);
+    await this.dropAppNetwork(leftover.Config?.Labels?.[APP_NETWORK_LABEL]);
   }
 
   private get installId(): string {
@@ -367,17 +368,21 @@ export class DockerSpawner implements Spawner {
       if (c.State === 'running')
         await this.client.stopContainer(c.Id, this.settings.stopGraceSeconds);
       await this.client.removeContainer(c.Id);
-      const network = c.Labels?.[APP_NETWORK_LABEL];
-      if (!network) continue;
-      await this.ensureMode();
-      if (this.appNets) await this.appNets.remove(network);
-      else
-        await this.client
-          .removeNetwork(network)
-          .catch((err) =>
-            this.log.warn({ network, err: dockerMessage(err) }, 'app network not removed'),
-          );
+      await this.dropAppNetwork(c.Labels?.[APP_NETWORK_LABEL]);
     }
+  }
+
+  /** Removes a removed container's own network, if it had one (a hub on the host only removes it). */
+  private async dropAppNetwork(network: string | undefined): Promise<void> {
+    if (!network) return;
+    await this.ensureMode();
+    if (this.appNets) await this.appNets.remove(network);
+    else
+      await this.client
+        .removeNetwork(network)
+        .catch((err) =>
+          this.log.warn({ network, err: dockerMessage(err) }, 'app network not removed'),
+        );
   }
 
   async inspect(urlId: string): Promise<ContainerInfo | null> {
