@@ -12,6 +12,7 @@ const BENCHES: Record<string, string> = {
   spawn: 'spawn.ts',
   scale: 'scale.ts',
   swarm: 'swarm.ts',
+  networks: 'networks.ts',
 };
 
 const wanted = process.argv.slice(2);

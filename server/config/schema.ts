@@ -276,12 +276,17 @@ export const configSchema = z
           .describe(
             "The app's web port in its container. An image that exposes exactly one other port is served on that port instead.",
           ),
-        network: z.string().default('hub-net').describe('Docker network for user containers.'),
+        network: z
+          .string()
+          .default('hub-net')
+          .describe(
+            'Docker network for user containers when the hub runs on the host (or in its network namespace). A hub in a container with a network of its own gives each app a bridge network of its own and joins it instead.',
+          ),
         connect: z
           .enum(['container-ip', 'host-port'])
           .default('container-ip')
           .describe(
-            'How the hub reaches containers: container-ip = their IP on spawner.network (hub on the host, or in a container run with --network host); host-port = a port published on 127.0.0.1 (hub on the host or with --network host). The hub network has inter-container traffic off, so a hub container attached to it could not reach apps either.',
+            "How a hub on the host (or in its network namespace) reaches containers: container-ip = their IP on spawner.network; host-port = a port published on 127.0.0.1. Ignored by a hub in a container with a network of its own: it reaches each app on the app's own network.",
           ),
         init: z
           .boolean()

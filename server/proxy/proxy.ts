@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { ProxyEngine, Upstream, UpstreamResponse } from './engine';
 import { prepareForwardHeaders } from './forward-headers';
 import { createProxyMetrics } from './metrics';
+import { isLocalTarget, TargetNotLocal } from './local-target';
 import {
   canonicalize,
   isProxyUrl,
@@ -559,6 +560,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
           appNotRunning(),
           offerOf(route, appUrlId ? iso : undefined, req.headers.host),
         );
+      if (!isLocalTarget(route.target)) return sendError(req, res, new TargetNotLocal());
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
       }
@@ -593,6 +595,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       if (route.status === 'dead') {
         metrics.request(503);
         return rejectUpgrade(socket, appNotRunning());
+      }
+      if (!isLocalTarget(route.target)) {
+        metrics.request(502);
+        return rejectUpgrade(socket, new TargetNotLocal());
       }
       const view = identity.share?.mode === 'view';
       // The view filter reads plain frames: no extension (permessage-deflate) is negotiated.

@@ -247,6 +247,56 @@ export class DockerClient {
     }
   }
 
+  /** Networks carrying every one of `labels` (`key=value`). */
+  async listNetworks(labels: string[]): Promise<Dockerode.NetworkInspectInfo[]> {
+    return this.call('list networks', undefined, (abortSignal) =>
+      this.docker.listNetworks({ filters: { label: labels }, abortSignal }),
+    );
+  }
+
+  /**
+   * Connects `container` to `network`; already connected is fine (Docker 20.10 answers 403
+   * "already exists").
+   */
+  async connectNetwork(network: string, container: string): Promise<void> {
+    this.log.debug({ network, id: container }, 'connecting to network');
+    try {
+      await this.call('connect network', network, (abortSignal) =>
+        this.docker
+          .getNetwork(network)
+          .connect({ Container: container, abortSignal } as Dockerode.NetworkConnectOptions),
+      );
+    } catch (err) {
+      if (!/already exists|already attached/i.test(dockerMessage(err))) throw err;
+    }
+    this.log.info({ network, id: container }, 'connected to network');
+  }
+
+  /** Disconnects `container`; not connected, or either of them gone, is fine. */
+  async disconnectNetwork(network: string, container: string): Promise<void> {
+    try {
+      await this.call('disconnect network', network, (abortSignal) =>
+        this.docker
+          .getNetwork(network)
+          .disconnect({ Container: container, Force: true, abortSignal }),
+      );
+    } catch (err) {
+      if (statusOf(err) !== 404 && !/not connected/i.test(dockerMessage(err))) throw err;
+    }
+  }
+
+  /** Removes a network; already gone (404) is fine. */
+  async removeNetwork(network: string): Promise<void> {
+    try {
+      await this.call('remove network', network, (abortSignal) =>
+        this.docker.getNetwork(network).remove({ abortSignal }),
+      );
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+    this.log.info({ network }, 'network removed');
+  }
+
   /** The raw event stream (JSON lines); no deadline, ended by `signal`. */
   async events(
     filters: Record<string, string[]>,

@@ -1,6 +1,7 @@
 import { HubError } from '../errors';
 import type { Logger } from '../log';
 import { buildCreateOptions, chooseWebPort, type ConnectMode } from './container-spec';
+import { APP_NETWORK_LABEL, AppNetworks, appNetworkName } from './docker-attach';
 import {
   dockerMessage,
   statusOf,
@@ -22,6 +23,7 @@ import type {
   SpawnRequest,
   Spawner,
 } from './spawner';
+import { onAttachedNetwork, ownContainerId } from './swarm-attach';
 
 /** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */
 export const PORT_LABEL = `${LABEL_PREFIX}web_port`;
@@ -45,6 +47,13 @@ export interface DockerSpawnerSettings {
   startTimeoutMs: number;
   /** Seconds an app gets to exit cleanly on stop before it is killed. */
   stopGraceSeconds: number;
+  /**
+   * The container the hub runs in; found in /proc/self/mountinfo when undefined, null for a hub
+   * on the host. A hub in a container with a network namespace of its own gives each app a
+   * network that it joins (docker-attach.ts); one on the host or in the host's namespace
+   * reaches apps on `network` directly.
+   */
+  selfId?: string | null;
 }
 
 /** A spawn failure the caller can act on; the message is shown to the user. */
@@ -63,16 +72,70 @@ export class SpawnFailed extends HubError {
  */
 export class DockerSpawner implements Spawner {
   private networkReady = false;
+  private readonly selfId: string | null;
+  /** Whether `appNets` was decided (from the engine's view of the hub's container). */
+  private modeKnown = false;
+  /** Per-app networks: set when the hub runs in a container with its own network namespace. */
+  private appNets: AppNetworks | null = null;
 
   constructor(
     private readonly client: DockerClient,
     private readonly settings: DockerSpawnerSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.selfId = settings.selfId === undefined ? ownContainerId() : settings.selfId;
+  }
 
   async init(): Promise<void> {
     this.networkReady = false;
-    await this.ensureNetwork();
+    this.modeKnown = false;
+    await this.ensureMode();
+    if (this.appNets) await this.pruneAppNetworks();
+    else await this.ensureNetwork();
+  }
+
+  /**
+   * Decides how apps are reached. A hub container with a network namespace of its own cannot
+   * use the shared network (inter-container traffic is off there), so it gets per-app networks;
+   * one sharing the host's namespace (`network_mode: host`) or another container's cannot join
+   * networks and reaches the shared bridge as the host does.
+   */
+  private async ensureMode(): Promise<void> {
+    if (this.modeKnown) return;
+    const self = this.selfId ? await this.client.inspectContainer(this.selfId) : null;
+    const mode = self?.HostConfig?.NetworkMode ?? '';
+    if (self && mode !== 'host' && !mode.startsWith('container:')) {
+      // Kept across inits (one after each engine outage): starts in flight hold its networks.
+      this.appNets ??= new AppNetworks(
+        this.client,
+        self.Id,
+        { realm: this.settings.realm, installId: this.installId },
+        this.log,
+      );
+      this.appNets.load(Object.keys(self.NetworkSettings?.Networks ?? {}));
+      this.log.info(
+        { self: self.Id.slice(0, 12) },
+        'the hub runs in a container: each app gets a network of its own that the hub joins',
+      );
+    } else {
+      this.appNets = null;
+    }
+    if (this.selfId && !self) {
+      this.log.warn(
+        { self: this.selfId.slice(0, 12) },
+        'the hub runs in a container this Docker engine does not know, so it cannot join app networks; apps on addresses it is not attached to are refused',
+      );
+    }
+    this.modeKnown = true;
+  }
+
+  /** Removes this installation's app networks that no container of the realm uses any more. */
+  private async pruneAppNetworks(): Promise<void> {
+    const containers = await this.client.listContainers([`${LABELS.realm}=${this.settings.realm}`]);
+    const inUse = new Set(
+      containers.map((c) => c.Labels?.[APP_NETWORK_LABEL]).filter((n): n is string => !!n),
+    );
+    await this.appNets?.prune(inUse);
   }
 
   /** The hub network, created with inter-container communication off (one user cannot reach another). */
@@ -113,67 +176,119 @@ export class DockerSpawner implements Spawner {
       return ms;
     };
     onProgress('creating', 'creating the container');
-    await this.ensureNetwork();
-    const image = await this.client.inspectImage(req.image);
-    if (!image) {
-      throw new SpawnFailed(
-        `the image ${req.image} is not present on the Docker host; an admin must load or build it`,
-        503,
-        'image_unavailable',
-      );
-    }
-    const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
+    await this.ensureMode();
+    const nets = this.appNets;
+    if (!nets) await this.ensureNetwork();
     const name = containerName(this.settings.realm, req.user, req.mappingId, this.installId);
-    const opts = buildCreateOptions({ ...req, name }, port, {
-      ...this.settings,
-      installId: this.installId,
-    });
-    opts.Labels = { ...opts.Labels, [PORT_LABEL]: String(port) };
-
-    // A leftover holding the name (exited, or from a hub that died mid-spawn) makes create
-    // answer 409; it is removed then, so the common case costs no extra call.
-    let id: string;
+    const network = nets ? appNetworkName(name, req.urlId) : this.settings.network;
+    let id: string | null = null;
     try {
-      id = await this.client.createContainer(opts, left());
-    } catch (err) {
-      id = await this.retryCreate(err, opts, left);
-    }
-    try {
+      // Creating a bridge costs several times a container create: done while the image is read.
+      const [image] = await settleAll([
+        this.client.inspectImage(req.image),
+        nets?.create(network, req.urlId),
+      ]);
+      if (!image) {
+        throw new SpawnFailed(
+          `the image ${req.image} is not present on the Docker host; an admin must load or build it`,
+          503,
+          'image_unavailable',
+        );
+      }
+      const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
+      const opts = buildCreateOptions({ ...req, name }, port, {
+        ...this.settings,
+        network,
+        // Loopback in the hub's container is its own: a published port would not be reached.
+        connect: nets ? 'container-ip' : this.settings.connect,
+        installId: this.installId,
+      });
+      opts.Labels = {
+        ...opts.Labels,
+        [PORT_LABEL]: String(port),
+        ...(nets ? { [APP_NETWORK_LABEL]: network } : {}),
+      };
+      // The hub joins the app's network while the container is being created.
+      const [created, joined] = await Promise.allSettled([
+        this.create(opts, left, !nets),
+        nets?.join(network),
+      ]);
+      if (created.status === 'rejected') throw created.reason;
+      id = created.value;
+      if (joined.status === 'rejected') throw joined.reason;
       onProgress('starting', 'starting the container');
       await this.client.startContainer(id, left());
       const details = await this.client.inspectContainer(id);
       const info = details && this.toInfo(details);
-      if (!info || info.state !== 'running' || !info.target) {
+      if (!info || info.state !== 'running') {
         const logs = await this.client.logs(id, 20).catch(() => '');
         throw new SpawnFailed(
           `the container stopped right after starting (exit code ${info?.exitCode ?? '?'})${logTail(logs)}`,
         );
       }
+      if (!info.target) throw this.unreachable(details);
       return info;
     } catch (err) {
-      await this.client
-        .removeContainer(id)
-        .catch((e) =>
-          this.log.warn({ id, err: dockerMessage(e) }, 'cleanup after failed start failed'),
-        );
+      if (id)
+        await this.client
+          .removeContainer(id)
+          .catch((e) =>
+            this.log.warn({ id, err: dockerMessage(e) }, 'cleanup after failed start failed'),
+          );
+      if (nets) await nets.remove(network);
       throw this.explain(err);
+    } finally {
+      nets?.settled(network);
     }
   }
 
   /**
+   * Creates the container. A leftover holding the name (exited, or from a hub that died
+   * mid-spawn) makes create answer 409; it is removed then, so the common case costs no extra
+   * call.
+   */
+  private async create(
+    opts: Parameters<DockerClient['createContainer']>[0],
+    left: () => number,
+    sharedNetwork: boolean,
+  ): Promise<string> {
+    try {
+      return await this.client.createContainer(opts, left());
+    } catch (err) {
+      return this.retryCreate(err, opts, left, sharedNetwork);
+    }
+  }
+
+  /** A running app whose address the hub is not attached to: refused, never contacted. */
+  private unreachable(d: ContainerDetails): SpawnFailed {
+    const ip = this.appAddress(d);
+    return new SpawnFailed(
+      `the app's address ${ip ?? '(none)'} is not on a network the hub is attached to, so the hub refuses to send traffic to it; run the hub on the Docker host, or as the hub image with its own network (config/compose.yaml)`,
+      502,
+      'target_unreachable',
+    );
+  }
+
+  /**
    * Retries the two recoverable create failures: the name taken by a leftover (removed first;
-   * tried again while it is still on its way out), the network deleted (made again).
+   * tried again while it is still on its way out), the shared network deleted (made again).
    */
   private async retryCreate(
     err: unknown,
     opts: Parameters<DockerClient['createContainer']>[0],
     left: () => number,
+    sharedNetwork: boolean,
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       const status = statusOf(err);
       if (status === 409 && attempt <= NAME_RETRIES) {
         await this.removeByName(opts.name ?? '');
-      } else if (status === 404 && /network/i.test(dockerMessage(err)) && attempt === 1) {
+      } else if (
+        sharedNetwork &&
+        status === 404 &&
+        /network/i.test(dockerMessage(err)) &&
+        attempt === 1
+      ) {
         this.networkReady = false;
         await this.ensureNetwork();
       } else {
@@ -222,6 +337,7 @@ export class DockerSpawner implements Spawner {
     }
     this.log.info({ id: leftover.Id, name }, 'removing leftover container with the same name');
     await this.client.removeContainer(leftover.Id);
+    await this.dropAppNetwork(leftover.Config?.Labels?.[APP_NETWORK_LABEL]);
   }
 
   private get installId(): string {
@@ -252,14 +368,28 @@ export class DockerSpawner implements Spawner {
       if (c.State === 'running')
         await this.client.stopContainer(c.Id, this.settings.stopGraceSeconds);
       await this.client.removeContainer(c.Id);
+      await this.dropAppNetwork(c.Labels?.[APP_NETWORK_LABEL]);
     }
+  }
+
+  /** Removes a removed container's own network, if it had one (a hub on the host only removes it). */
+  private async dropAppNetwork(network: string | undefined): Promise<void> {
+    if (!network) return;
+    await this.ensureMode();
+    if (this.appNets) await this.appNets.remove(network);
+    else
+      await this.client
+        .removeNetwork(network)
+        .catch((err) =>
+          this.log.warn({ network, err: dockerMessage(err) }, 'app network not removed'),
+        );
   }
 
   async inspect(urlId: string): Promise<ContainerInfo | null> {
     const [summary] = await this.own(urlId);
     if (!summary) return null;
     const details = await this.client.inspectContainer(summary.Id);
-    return details ? this.toInfo(details) : null;
+    return details ? this.describe(details) : null;
   }
 
   async list(filter?: ContainerFilter): Promise<ContainerInfo[]> {
@@ -267,9 +397,27 @@ export class DockerSpawner implements Spawner {
     const out: ContainerInfo[] = [];
     for (const s of summaries) {
       const details = await this.client.inspectContainer(s.Id);
-      if (details) out.push(this.toInfo(details));
+      if (details) out.push(await this.describe(details));
     }
     return out;
+  }
+
+  /**
+   * The container's info, after joining its network when this hub's container is not on it
+   * (a hub container made anew, e.g. by `docker compose up` with a new image, has lost its
+   * memberships; a restarted one keeps them).
+   */
+  private async describe(d: ContainerDetails): Promise<ContainerInfo> {
+    const network = d.Config?.Labels?.[APP_NETWORK_LABEL];
+    if (network && d.State?.Running && this.ownerOfDetails(d) === 'self') {
+      await this.ensureMode();
+      await this.appNets
+        ?.join(network)
+        .catch((err) =>
+          this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
+        );
+    }
+    return this.toInfo(d);
   }
 
   async logs(urlId: string, tail: number): Promise<string> {
@@ -291,19 +439,30 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  /** Reads labels and the address the hub reaches the app at. */
+  /** The app's address on its own network, or else on the shared one. */
+  private appAddress(d: ContainerDetails): string | null {
+    const network = d.Config?.Labels?.[APP_NETWORK_LABEL] ?? this.settings.network;
+    return d.NetworkSettings?.Networks?.[network]?.IPAddress || null;
+  }
+
+  /**
+   * Reads labels and the address the hub reaches the app at. The one place a target is handed
+   * out: a container address only when it lies on a network this process is attached to
+   * (locally, a bridge of the host or of the hub's container); otherwise none, and nothing is
+   * ever sent to it.
+   */
   private toInfo(d: ContainerDetails): ContainerInfo {
     const labels = d.Config?.Labels ?? {};
     const port = Number(labels[PORT_LABEL] ?? this.settings.containerPort);
     const running = d.State?.Running === true;
     let target: string | null = null;
     if (running) {
-      if (this.settings.connect === 'host-port') {
-        const binding = d.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
+      const binding = d.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
+      if (!labels[APP_NETWORK_LABEL] && this.settings.connect === 'host-port') {
         if (binding?.HostPort) target = `http://127.0.0.1:${binding.HostPort}`;
       } else {
-        const ip = d.NetworkSettings?.Networks?.[this.settings.network]?.IPAddress;
-        if (ip) target = `http://${ip}:${port}`;
+        const ip = this.appAddress(d);
+        if (ip && onAttachedNetwork(ip)) target = `http://${ip}:${port}`;
       }
     }
     const started =
@@ -330,4 +489,19 @@ export class DockerSpawner implements Spawner {
 export function logTail(logs: string, lines = 10): string {
   const tail = logs.trimEnd().split('\n').slice(-lines).join('\n').slice(-1500);
   return tail ? `; last output:\n${tail}` : '';
+}
+
+/**
+ * Waits for every promise (so that nothing is still creating what a failure path removes),
+ * then resolves with their values or rejects with the first failure.
+ */
+async function settleAll<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }

@@ -10,24 +10,35 @@ import { ADMIN, Client } from '../helpers/hub';
  * and a port published on loopback. The test talks to it through that port only, so no packet
  * from the host goes to a container or overlay address.
  */
-export const HUB_IMAGE = 'hub/hub:latest';
+export const HUB_IMAGE = process.env.HUB_TEST_HUB_IMAGE ?? 'hub/hub:latest';
 
 export interface HubContainer {
   realm: string;
   id: string;
   base: string;
   admin(): Promise<Client>;
+  /** A client signed in as `name` through the published port. */
+  login(name: string, password: string): Promise<Client>;
   restart(): Promise<void>;
   logs(): Promise<string>;
   remove(): Promise<void>;
 }
 
-/** Builds hub/hub:latest when it is missing (npm run build:hub-image, about two minutes). */
+/**
+ * Builds the hub image when it is missing (npm run build:hub-image, about two minutes). An
+ * existing image is used as it is: rebuild it after changing the server. HUB_TEST_HUB_IMAGE
+ * (e.g. hub/hub:mine) tests a privately tagged build without touching hub/hub:latest.
+ */
 export function ensureHubImage(): void {
   try {
     execFileSync('docker', ['image', 'inspect', HUB_IMAGE], { stdio: 'pipe' });
   } catch {
-    execFileSync('bash', ['images/hub/build.sh'], { stdio: 'pipe', timeout: 600_000 });
+    const tag = HUB_IMAGE.slice(HUB_IMAGE.lastIndexOf(':') + 1);
+    execFileSync('bash', ['images/hub/build.sh'], {
+      stdio: 'pipe',
+      timeout: 600_000,
+      env: { ...process.env, HUB_IMAGE_TAG: tag },
+    });
   }
 }
 
@@ -93,6 +104,12 @@ export async function runHubContainer(
   };
   const logs = async () =>
     (await container.logs({ stdout: true, stderr: true, tail: 60 })).toString('utf8');
+  const login = async (name: string, password: string) => {
+    const c = new Client(base);
+    const res = await c.login(name, password);
+    if (!res.ok) throw new Error(`login as ${name}: ${res.status}`);
+    return c;
+  };
   await up();
   return {
     realm,
@@ -100,12 +117,8 @@ export async function runHubContainer(
     get base() {
       return base;
     },
-    async admin() {
-      const c = new Client(base);
-      const res = await c.login(ADMIN.name, ADMIN.password);
-      if (!res.ok) throw new Error(`admin login: ${res.status}`);
-      return c;
-    },
+    admin: () => login(ADMIN.name, ADMIN.password),
+    login,
     async restart() {
       await container.stop({ t: 10 });
       await up();
@@ -166,4 +179,24 @@ export async function cleanupSwarmRealm(docker: Dockerode, realm: string): Promi
         .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/**
+ * Runs busybox wget in `container`, from inside it (never from this host), and returns its exit
+ * code: 0 when `url` answered 2xx. Callers probe only bridges of this host.
+ */
+export async function probeFrom(
+  docker: Dockerode,
+  container: string,
+  url: string,
+): Promise<number> {
+  const exec = await docker.getContainer(container).exec({
+    // busybox 1.35's `wget -T` crashes (exit 139): `timeout` bounds it instead.
+    Cmd: ['/bin/busybox', 'timeout', '3', '/bin/busybox', 'wget', '-qO-', url],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({});
+  await new Promise((r) => stream.on('end', r).resume());
+  return (await exec.inspect()).ExitCode ?? -1;
 }

@@ -1,4 +1,5 @@
 import Dockerode from 'dockerode';
+import { APP_NETWORK_LABEL, APP_NETWORK_MARK } from '../../server/spawner/docker-attach';
 import { LABELS } from '../../server/spawner/names';
 import { ADMIN, bootHub } from '../helpers/hub';
 import { appLabels, TestImages } from '../helpers/images';
@@ -7,9 +8,10 @@ import {
   ensureHubImage,
   ensureSwarm,
   type HubContainer,
+  probeFrom,
   runHubContainer,
 } from './hub-container';
-import { cleanupRealm, grantApp, until, WEB_CMD } from './spawner-fixtures';
+import { cleanupRealm, grantApp, realmContainers, until, WEB_CMD } from './spawner-fixtures';
 
 /**
  * The hub image run as deployments run it, and the Swarm spawner inside it. Every request from
@@ -42,7 +44,142 @@ describe('hub image (spawner.class docker)', () => {
   });
 });
 
-describe('hub image on one host (config/compose.yaml: host network, spawner.class docker)', () => {
+describe('hub image on one host (config/compose.yaml: published port only, spawner.class docker)', () => {
+  let hub: HubContainer;
+  const images = new TestImages(docker);
+  let web: string;
+  let installId = '';
+  const realmFilter = () => ({ label: [`${LABELS.realm}=${hub.realm}`] });
+  const appNetworks = async () =>
+    (await docker.listNetworks({ filters: realmFilter() })).filter(
+      (n) => n.Labels?.[APP_NETWORK_MARK] === '1',
+    );
+  beforeAll(async () => {
+    ensureHubImage();
+    web = (
+      await images.build('image-web', {
+        cmd: WEB_CMD,
+        labels: appLabels({ ui_name: 'Image Web', type: 'webapp' }),
+      })
+    ).ref;
+    hub = await runHubContainer(docker);
+  });
+  afterAll(async () => {
+    if (hub) {
+      await hub.remove();
+      await cleanupRealm(docker, hub.realm);
+      for (const n of await docker.listNetworks({ filters: realmFilter() }))
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
+    }
+    await images.removeAll();
+  });
+
+  it('proxies apps of two users, each on a network of its own that only the hub shares', async () => {
+    const admin = await hub.admin();
+    const created = await admin.json('/api/v1/admin/users', {
+      method: 'POST',
+      json: { name: 'bob', password: 'bob-password-1' },
+    });
+    expect(created.status).toBe(201);
+    const bob = await hub.login('bob', 'bob-password-1');
+    const apps = [];
+    for (const [client, user] of [
+      [admin, ADMIN.name],
+      [bob, 'bob'],
+    ] as const) {
+      const mappingId = await grantApp(admin, user, web);
+      const res = await client.json<{ url: string; url_id: string }>('/api/v1/containers', {
+        method: 'POST',
+        json: { mapping_id: mappingId },
+      });
+      expect(res.status).toBe(201);
+      // Through the published port on 127.0.0.1: the hub forwards from inside its container.
+      const page = await client.fetch(res.body.url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe('ok\n');
+      const [c] = await docker.listContainers({
+        filters: { label: [`${LABELS.realm}=${hub.realm}`, `${LABELS.urlId}=${res.body.url_id}`] },
+      });
+      const network = c.Labels[APP_NETWORK_LABEL];
+      const net = await docker.getNetwork(network).inspect();
+      expect(net.Labels).toMatchObject({
+        [LABELS.realm]: hub.realm,
+        [LABELS.urlId]: res.body.url_id,
+      });
+      installId = net.Labels?.[LABELS.install] ?? '';
+      expect(installId).toBeTruthy();
+      // The app is on its own network only; the hub's container is its one other member.
+      expect(Object.keys(c.NetworkSettings.Networks)).toEqual([network]);
+      expect(Object.keys(net.Containers ?? {}).sort()).toEqual([c.Id, hub.id].sort());
+      apps.push({
+        client,
+        id: c.Id,
+        urlId: res.body.url_id,
+        ip: c.NetworkSettings.Networks[network].IPAddress,
+        path: `/user/${user}/containers/${res.body.url_id}/`,
+      });
+    }
+    const [a, b] = apps;
+    // Probes from inside the apps, to bridges of this host. The first shows that the probe
+    // works: an app reaches its own address.
+    expect(await probeFrom(docker, a.id, `http://${a.ip}:8888${a.path}`)).toBe(0);
+    expect(await probeFrom(docker, a.id, `http://${b.ip}:8888${b.path}`)).not.toBe(0);
+    expect(await probeFrom(docker, b.id, `http://${a.ip}:8888${a.path}`)).not.toBe(0);
+
+    for (const app of apps) {
+      const del = await app.client.fetch(`/api/v1/containers/${app.urlId}`, { method: 'DELETE' });
+      expect(del.status).toBe(204);
+    }
+    expect(await appNetworks()).toHaveLength(0);
+    const self = await docker.getContainer(hub.id).inspect();
+    expect(Object.keys(self.NetworkSettings.Networks)).toHaveLength(1);
+  });
+
+  it('leaves no network behind when an app dies at start', async () => {
+    const dying = await images.build('image-dying', {
+      cmd: ['/bin/busybox', 'sh', '-c', 'echo "no display: giving up" >&2; exit 3'],
+      labels: appLabels({ ui_name: 'Image Dying', type: 'webapp' }),
+    });
+    const admin = await hub.admin();
+    const mappingId = await grantApp(admin, ADMIN.name, dying.ref);
+    const res = await admin.json<{ error: { message: string } }>('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: mappingId },
+    });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(res.body.error.message).toMatch(/giving up/);
+    expect(await realmContainers(docker, hub.realm)).toHaveLength(0);
+    expect(await appNetworks()).toHaveLength(0);
+  });
+
+  it('removes its own orphan app networks when it starts, and no other installation\u2019s', async () => {
+    expect(installId).toBeTruthy();
+    const labels = (install: string) => ({
+      [LABELS.realm]: hub.realm,
+      [LABELS.install]: install,
+      [APP_NETWORK_MARK]: '1',
+    });
+    const ours = await docker.createNetwork({
+      Name: `hub-test-orphan-${hub.realm}`,
+      Labels: labels(installId),
+    });
+    const theirs = await docker.createNetwork({
+      Name: `hub-test-other-${hub.realm}`,
+      Labels: labels('another-installation'),
+    });
+    await hub.restart();
+    await until('the orphan network is removed', async () =>
+      (await appNetworks()).every((n) => n.Id !== ours.id),
+    );
+    expect((await appNetworks()).map((n) => n.Id)).toEqual([theirs.id]);
+    await theirs.remove();
+  });
+});
+
+describe('hub image in the host\u2019s network namespace (network_mode: host)', () => {
   let hub: HubContainer;
   const images = new TestImages(docker);
   const network = `hub-test-net-${images.run}`;
@@ -54,9 +191,9 @@ describe('hub image on one host (config/compose.yaml: host network, spawner.clas
     await images.removeAll();
   });
 
-  it('starts an app on the no-ICC bridge and proxies it, reached on loopback only', async () => {
+  it('starts an app on the shared no-ICC bridge and proxies it, reached on loopback only', async () => {
     ensureHubImage();
-    const web = await images.build('image-web', {
+    const web = await images.build('image-web-host', {
       cmd: WEB_CMD,
       labels: appLabels({ ui_name: 'Image Web', type: 'webapp' }),
     });
@@ -73,6 +210,9 @@ describe('hub image on one host (config/compose.yaml: host network, spawner.clas
     expect(await page.text()).toBe('ok\n');
     const net = await docker.getNetwork(network).inspect();
     expect(net.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
+    const [c] = await realmContainers(docker, hub.realm);
+    expect(Object.keys(c.NetworkSettings.Networks)).toEqual([network]);
+    expect(c.Labels[APP_NETWORK_LABEL]).toBeUndefined();
     const del = await admin.fetch(`/api/v1/containers/${res.body.url_id}`, { method: 'DELETE' });
     expect(del.status).toBe(204);
   });

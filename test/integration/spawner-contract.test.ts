@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import Dockerode from 'dockerode';
+import { APP_NETWORK_LABEL } from '../../server/spawner/docker-attach';
 import { LABELS } from '../../server/spawner/names';
 import { SWARM_NETWORK_LABEL } from '../../server/spawner/swarm-spec';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
@@ -9,6 +10,7 @@ import {
   ensureHubImage,
   ensureSwarm,
   type HubContainer,
+  probeFrom,
   runHubContainer,
 } from './hub-container';
 import {
@@ -90,16 +92,7 @@ async function dockerBackend(): Promise<Backend> {
           })
         )[0];
       const [ca, cb] = [await find(a), await find(bId)];
-      const ipB = cb.NetworkSettings.Networks[network]?.IPAddress;
-      // From inside app a, on the same bridge as b: a network it is attached to.
-      const exec = await docker.getContainer(ca.Id).exec({
-        Cmd: ['/bin/busybox', 'wget', '-T', '2', '-qO-', `http://${ipB}:8888/`],
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const stream = await exec.start({});
-      await new Promise((r) => stream.on('end', r).resume());
-      return (await exec.inspect()).ExitCode !== 0;
+      return apart(ca, cb, network, network);
     },
     async restart() {
       hub = await hub.restart();
@@ -108,6 +101,93 @@ async function dockerBackend(): Promise<Backend> {
     async close() {
       await hub.close();
       await cleanupRealm(docker, realm, network);
+    },
+  };
+  return b;
+}
+
+/** The page an app serves: a 404 elsewhere would fail a probe even where the app is reached. */
+function pageOf(c: Dockerode.ContainerInfo): string {
+  return `/user/${c.Labels[LABELS.user]}/containers/${c.Labels[LABELS.urlId]}/`;
+}
+
+/**
+ * From inside app a, to bridges of this host: a reaches its own page (the probe works) and not
+ * b's. `netA`/`netB`: the network each app's address is read on.
+ */
+async function apart(
+  ca: Dockerode.ContainerInfo,
+  cb: Dockerode.ContainerInfo,
+  netA: string,
+  netB: string,
+): Promise<boolean> {
+  const ipA = ca.NetworkSettings.Networks[netA]?.IPAddress;
+  const ipB = cb.NetworkSettings.Networks[netB]?.IPAddress;
+  if (!ipA || !ipB) return false;
+  if ((await probeFrom(docker, ca.Id, `http://${ipA}:8888${pageOf(ca)}`)) !== 0) return false;
+  return (await probeFrom(docker, ca.Id, `http://${ipB}:8888${pageOf(cb)}`)) !== 0;
+}
+
+/**
+ * The Docker spawner in the hub image, as config/compose.yaml runs it: published port only, each
+ * app on a bridge network of its own that the hub's container joins.
+ */
+async function dockerImageBackend(): Promise<Backend> {
+  ensureHubImage();
+  const hub: HubContainer = await runHubContainer(docker, {
+    HUB_SPAWNER__INIT: 'true',
+    HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '["/tmp"]',
+  });
+  const realm = hub.realm;
+  const find = async (urlId: string) =>
+    (
+      await docker.listContainers({
+        filters: { label: [`${LABELS.realm}=${realm}`, `${LABELS.urlId}=${urlId}`] },
+      })
+    )[0];
+  const b: Backend = {
+    realm,
+    admin: await hub.admin(),
+    async view(urlId) {
+      const c = await find(urlId);
+      if (!c) return null;
+      const d = await docker.getContainer(c.Id).inspect();
+      return {
+        labels: d.Config.Labels,
+        env: d.Config.Env,
+        memoryBytes: d.HostConfig.Memory ?? 0,
+        nanoCpus: d.HostConfig.NanoCpus ?? 0,
+      };
+    },
+    async count() {
+      return (await docker.listContainers({ filters: { label: [`${LABELS.realm}=${realm}`] } }))
+        .length;
+    },
+    async isolated(a, bId) {
+      const [ca, cb] = [await find(a), await find(bId)];
+      const [netA, netB] = [ca.Labels[APP_NETWORK_LABEL], cb.Labels[APP_NETWORK_LABEL]];
+      return netA !== netB && (await apart(ca, cb, netA, netB));
+    },
+    async restart() {
+      // As a hub container made anew (a new image): it has lost its app networks and must join
+      // those of the apps it adopts. A plain restart keeps them, the easier case.
+      const self = await docker.getContainer(hub.id).inspect();
+      for (const net of Object.keys(self.NetworkSettings.Networks))
+        if (net.startsWith(`hub-${realm}-`))
+          await docker.getNetwork(net).disconnect({ Container: hub.id, Force: true });
+      await hub.restart();
+      b.admin = await hub.admin();
+    },
+    async close() {
+      await hub.remove();
+      await cleanupRealm(docker, realm);
+      for (const n of await docker.listNetworks({
+        filters: { label: [`${LABELS.realm}=${realm}`] },
+      }))
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
     },
   };
   return b;
@@ -179,7 +259,10 @@ async function swarmBackend(): Promise<Backend> {
 
 const swarm = ensureSwarm();
 if ('skip' in swarm) console.warn(`Swarm contract run skipped: ${swarm.skip}`);
-const backends: Array<[string, () => Promise<Backend>]> = [['docker', dockerBackend]];
+const backends: Array<[string, () => Promise<Backend>]> = [
+  ['docker', dockerBackend],
+  ['docker in the hub image', dockerImageBackend],
+];
 if (!('skip' in swarm)) backends.push(['swarm', swarmBackend]);
 
 describe.each(backends)('spawner contract: %s', (_name, make) => {

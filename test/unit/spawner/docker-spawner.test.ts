@@ -1,0 +1,139 @@
+import os from 'node:os';
+import type Dockerode from 'dockerode';
+import { logger } from '../../../server/log';
+import { APP_NETWORK_LABEL, APP_NETWORK_MARK } from '../../../server/spawner/docker-attach';
+import type { DockerClient } from '../../../server/spawner/docker-client';
+import { DockerSpawner } from '../../../server/spawner/docker-spawner';
+import { LABELS } from '../../../server/spawner/names';
+import type { SpawnRequest } from '../../../server/spawner/spawner';
+
+/**
+ * How the Docker spawner places apps, against an engine that records what it is asked (the
+ * real engine runs in test/integration/hub-image.test.ts and spawner-contract.test.ts).
+ */
+const INSTALL = { id: 'install-1', legacyBefore: null };
+const REQ: SpawnRequest = {
+  urlId: 'a'.repeat(32),
+  user: 'alice',
+  mappingId: 'grant-1',
+  image: 'app:1',
+  env: {},
+  mounts: [],
+  limits: { memoryBytes: 2 ** 28, nanoCpus: 1e9, pidsLimit: 64 },
+};
+
+/** An address in the subnet of an interface of this machine (a Docker host has docker0). */
+function localAddress(): string {
+  const nic = Object.values(os.networkInterfaces())
+    .flat()
+    .find((n) => n && n.family === 'IPv4' && !n.internal);
+  if (!nic) throw new Error('this machine has no IPv4 interface besides loopback');
+  return nic.address;
+}
+
+/** An engine whose app containers come up at `appIp`; `self` is the hub's container, if any. */
+function engine(appIp: string, self: { id: string; networkMode: string } | null) {
+  const calls: string[] = [];
+  let created: Dockerode.ContainerCreateOptions | null = null;
+  const networks: Dockerode.NetworkCreateOptions[] = [];
+  const client = {
+    inspectContainer: async (id: string) => {
+      if (self && id === self.id)
+        return {
+          Id: self.id,
+          HostConfig: { NetworkMode: self.networkMode },
+          NetworkSettings: { Networks: { [self.networkMode]: {} } },
+        };
+      if (id !== 'c1' || !created) return null;
+      const network = created.HostConfig!.NetworkMode!;
+      return {
+        Id: 'c1',
+        Name: '/' + created.name,
+        Config: { Labels: created.Labels, Image: created.Image },
+        State: { Running: true, Status: 'running', StartedAt: new Date().toISOString() },
+        NetworkSettings: { Networks: { [network]: { IPAddress: appIp } } },
+      };
+    },
+    inspectImage: async () => ({ Id: 'sha256:1', Config: {} }),
+    inspectNetwork: async () => ({ Options: { 'com.docker.network.bridge.enable_icc': 'false' } }),
+    createNetwork: async (opts: Dockerode.NetworkCreateOptions) => {
+      calls.push(`create network ${opts.Name}`);
+      networks.push(opts);
+    },
+    connectNetwork: async (net: string, id: string) => void calls.push(`connect ${net} ${id}`),
+    disconnectNetwork: async (net: string, id: string) =>
+      void calls.push(`disconnect ${net} ${id}`),
+    removeNetwork: async (net: string) => void calls.push(`remove network ${net}`),
+    listNetworks: async () => [],
+    listContainers: async () => [],
+    createContainer: async (opts: Dockerode.ContainerCreateOptions) => {
+      calls.push(`create container ${opts.HostConfig?.NetworkMode}`);
+      created = opts;
+      return 'c1';
+    },
+    startContainer: async () => void calls.push('start'),
+    removeContainer: async (id: string) => void calls.push(`remove container ${id}`),
+    logs: async () => '',
+  };
+  const spawner = new DockerSpawner(
+    client as unknown as DockerClient,
+    {
+      realm: 'r1',
+      install: INSTALL,
+      network: 'hub-net',
+      connect: 'container-ip',
+      containerPort: 8888,
+      startTimeoutMs: 10_000,
+      stopGraceSeconds: 1,
+      selfId: self?.id ?? null,
+    },
+    logger('test'),
+  );
+  return { spawner, calls, networks, created: () => created };
+}
+
+describe('DockerSpawner networks', () => {
+  it('gives an app a labelled network of its own when the hub runs in a container, and joins it', async () => {
+    const ip = localAddress();
+    const e = engine(ip, { id: 'hub-self', networkMode: 'hub_default' });
+    await e.spawner.init();
+    const info = await e.spawner.start(REQ, () => undefined);
+    const [net] = e.networks;
+    expect(net.Labels).toEqual({
+      [LABELS.realm]: 'r1',
+      [LABELS.install]: INSTALL.id,
+      [LABELS.urlId]: REQ.urlId,
+      [APP_NETWORK_MARK]: '1',
+    });
+    expect(e.created()!.HostConfig!.NetworkMode).toBe(net.Name);
+    expect(e.created()!.Labels![APP_NETWORK_LABEL]).toBe(net.Name);
+    expect(e.calls).toContain(`connect ${net.Name} hub-self`);
+    expect(info.target).toBe(`http://${ip}:8888`);
+  });
+
+  it('keeps the shared network for a hub on the host or in the host\u2019s namespace', async () => {
+    for (const self of [null, { id: 'hub-self', networkMode: 'host' }]) {
+      const e = engine(localAddress(), self);
+      await e.spawner.init();
+      await e.spawner.start(REQ, () => undefined);
+      expect(e.networks).toEqual([]);
+      expect(e.created()!.HostConfig!.NetworkMode).toBe('hub-net');
+      expect(e.calls.filter((c) => c.startsWith('connect'))).toEqual([]);
+    }
+  });
+
+  it('refuses an app address on no network the hub is attached to, and removes what it made', async () => {
+    // TEST-NET-3 (RFC 5737): on no interface of a real machine; nothing is sent to it.
+    const e = engine('203.0.113.9', { id: 'hub-self', networkMode: 'hub_default' });
+    await e.spawner.init();
+    const start = e.spawner.start(REQ, () => undefined);
+    await expect(start).rejects.toMatchObject({ status: 502, code: 'target_unreachable' });
+    await expect(start).rejects.toThrow(/not on a network the hub is attached to/);
+    const net = e.networks[0].Name!;
+    expect(e.calls.slice(-3)).toEqual([
+      'remove container c1',
+      `disconnect ${net} hub-self`,
+      `remove network ${net}`,
+    ]);
+  });
+});
