@@ -148,6 +148,11 @@ export class ContainerManager {
       .map((w) => ({ url_id: w.urlId, user: w.user, mapping_id: w.mappingId, ready: w.ready }));
   }
 
+  /** Resolves once the warm starts begun so far have ended (tests and the bench wait on it). */
+  warmSettled(): Promise<void> {
+    return this.starts.warm.settled();
+  }
+
   // ---- stopping ---------------------------------------------------------------------------
 
   /**

@@ -99,6 +99,11 @@ export class WarmPool {
     void job.finally(() => this.jobs.delete(job));
   }
 
+  /** Resolves once the warm starts begun so far have ended (made, refused or failed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.jobs]);
+  }
+
   /** Hands a ready warm container over to a start: it leaves the pool (lock held). */
   take(w: WarmContainer): void {
     if (this.entries.get(w.key) === w) this.entries.delete(w.key);
