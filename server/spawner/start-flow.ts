@@ -10,7 +10,7 @@ import { newUrlId } from './names';
 import { progressKey, STAGE_PROGRESS, type ProgressStage } from './progress';
 import { AppNotReady, waitForHttp } from './readiness';
 import { SpawnSlots } from './spawn-slots';
-import { requestFingerprint, resolveStart } from './spawn-request';
+import { repeatableConfigurables, requestFingerprint, resolveStart } from './spawn-request';
 import type { SpawnRequest } from './spawner';
 import type { Stopper } from './stopper';
 import { WarmPool, type WarmContainer } from './warm-pool';
@@ -106,7 +106,7 @@ export class StartFlow {
       uiName,
       startedAt: new Date(),
     });
-    return { container: await this.spawn(rec, req, key, order.address), created: true };
+    return { container: await this.spawn(rec, req, key, order), created: true };
   }
 
   /**
@@ -156,7 +156,12 @@ export class StartFlow {
       action: 'container.start',
       target: rec.urlId,
       address: order.address,
-      details: { mapping_id: rec.mappingId, image: rec.image, warm: true },
+      details: {
+        mapping_id: rec.mappingId,
+        image: rec.image,
+        configurables: repeatableConfigurables(order.configurables),
+        warm: true,
+      },
     });
     return this.view(rec);
   }
@@ -183,9 +188,10 @@ export class StartFlow {
     rec: ContainerRecord,
     req: SpawnRequest,
     key: string,
-    address: string | null,
+    order: StartOrder,
   ): Promise<StartResult['container']> {
     const { deps, settings, progress } = this.ctx;
+    const { address } = order;
     const emit = (
       stage: ProgressStage,
       message: string,
@@ -232,7 +238,12 @@ export class StartFlow {
         action: 'container.start',
         target: rec.urlId,
         address,
-        details: { mapping_id: rec.mappingId, image: rec.image },
+        // The screen size lets the next warm start make what this user asks for (warm-history.ts).
+        details: {
+          mapping_id: rec.mappingId,
+          image: rec.image,
+          configurables: repeatableConfigurables(order.configurables),
+        },
       });
       return this.view(rec);
     } catch (err) {

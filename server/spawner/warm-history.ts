@@ -1,5 +1,12 @@
 import { In, MoreThanOrEqual, type DataSource } from 'typeorm';
 import { AuditEventEntity } from '../db/entities';
+import { repeatableConfigurables, type RepeatableConfigurables } from './spawn-request';
+
+/** The grant a user is expected to start next, with the configurables of its latest start. */
+export interface Prediction {
+  mappingId: string;
+  configurables: RepeatableConfigurables | undefined;
+}
 
 /**
  * What warm starts read from the past: which grant a user usually starts, and which warm
@@ -10,9 +17,10 @@ import { AuditEventEntity } from '../db/entities';
 export interface LaunchHistory {
   /**
    * The grant `user` started most often since `since`, when that is at least `minLaunches`
-   * times; null otherwise. Ties go to the most recent start.
+   * times, with the configurables of its latest start; null otherwise. Ties go to the most
+   * recent start.
    */
-  favourite(user: string, since: Date, minLaunches: number): Promise<string | null>;
+  favourite(user: string, since: Date, minLaunches: number): Promise<Prediction | null>;
   /** Which of these url_ids were handed to their user by a start (claimed). */
   claimed(urlIds: string[]): Promise<Set<string>>;
 }
@@ -21,26 +29,26 @@ export interface LaunchHistory {
 export class AuditLaunchHistory implements LaunchHistory {
   constructor(private readonly db: DataSource) {}
 
-  async favourite(user: string, since: Date, minLaunches: number): Promise<string | null> {
+  async favourite(user: string, since: Date, minLaunches: number): Promise<Prediction | null> {
     const rows = await this.db.getRepository(AuditEventEntity).find({
       select: { details: true },
       where: { action: 'container.start', actor: user, at: MoreThanOrEqual(since) },
       order: { id: 'ASC' },
     });
-    const counts = new Map<string, number>();
+    const counts = new Map<string, { n: number; configurables: unknown }>();
     for (const row of rows) {
-      const id = mappingIdOf(row.details);
-      if (!id) continue;
+      const start = parseStart(row.details);
+      if (!start) continue;
       // Deleting and re-adding keeps the Map in order of last start, for the tie-break below.
-      const n = (counts.get(id) ?? 0) + 1;
-      counts.delete(id);
-      counts.set(id, n);
+      const n = (counts.get(start.mappingId)?.n ?? 0) + 1;
+      counts.delete(start.mappingId);
+      counts.set(start.mappingId, { n, configurables: start.configurables });
     }
-    let best: string | null = null;
+    let best: Prediction | null = null;
     let most = 0;
-    for (const [id, n] of counts) {
+    for (const [mappingId, { n, configurables }] of counts) {
       if (n >= most) {
-        best = id;
+        best = { mappingId, configurables: repeatableConfigurables(configurables) };
         most = n;
       }
     }
@@ -57,11 +65,13 @@ export class AuditLaunchHistory implements LaunchHistory {
   }
 }
 
-function mappingIdOf(details: string | null): string | null {
+function parseStart(details: string | null): { mappingId: string; configurables: unknown } | null {
   if (!details) return null;
   try {
-    const id = (JSON.parse(details) as { mapping_id?: unknown }).mapping_id;
-    return typeof id === 'string' ? id : null;
+    const d = JSON.parse(details) as { mapping_id?: unknown; configurables?: unknown };
+    return typeof d.mapping_id === 'string'
+      ? { mappingId: d.mapping_id, configurables: d.configurables }
+      : null;
   } catch {
     return null;
   }

@@ -5,7 +5,7 @@ import type { ManagerContext } from './manager-context';
 import { newUrlId } from './names';
 import { progressKey } from './progress';
 import { probe, waitForHttp } from './readiness';
-import { requestFingerprint, resolveStart } from './spawn-request';
+import { requestFingerprint, resolveStart, type RepeatableConfigurables } from './spawn-request';
 import type { SpawnSlots } from './spawn-slots';
 import type { ContainerEvent } from './spawner';
 import type { LaunchHistory } from './warm-history';
@@ -35,8 +35,8 @@ export type DiscardReason = 'expired' | 'mismatch' | 'not-answering' | 'grant-re
 
 /**
  * Warm starts (README "Warm starts"): when a user signs in, their most-started grant is started
- * the ordinary way (same request as a cold start with default configurables, see
- * spawn-request.ts) but kept out of the registry, so it has no route, is in no list and counts
+ * the ordinary way (the request a cold start with the screen size of its latest start would
+ * make, see spawn-request.ts) but kept out of the registry, so it has no route, is in no list and counts
  * against no limit; a later start of that grant with the same request claims it (start-flow.ts).
  *
  * Invariants: at most one warm container per (user, grant), and never one beside a record of
@@ -195,22 +195,26 @@ export class WarmPool {
 
   private async prewarm(user: string): Promise<void> {
     const since = new Date(Date.now() - this.settings.history_days * 86_400_000);
-    const mappingId = await this.history?.favourite(user, since, this.settings.min_launches);
-    if (!mappingId) return;
-    const grant = await this.ctx.deps.grants.get(mappingId);
+    const guess = await this.history?.favourite(user, since, this.settings.min_launches);
+    if (!guess) return;
+    const grant = await this.ctx.deps.grants.get(guess.mappingId);
     if (!grant || grant.user !== user || grant.userDisabled) return;
-    const key = progressKey(user, mappingId);
+    const key = progressKey(user, guess.mappingId);
     // A start or stop of the grant under way settles it; users' starts come before guesses.
     if (this.ctx.lock.busy(key) || this.slots.full) return;
-    await this.ctx.lock.run(key, () => this.warmLocked(grant, key));
+    await this.ctx.lock.run(key, () => this.warmLocked(grant, key, guess.configurables));
   }
 
-  private async warmLocked(grant: GrantInfo, key: string): Promise<void> {
+  private async warmLocked(
+    grant: GrantInfo,
+    key: string,
+    configurables: RepeatableConfigurables | undefined,
+  ): Promise<void> {
     const { deps, settings, registry } = this.ctx;
     if (!this.enabled || this.entries.has(key) || registry.byKey(grant.user, grant.mappingId))
       return;
     if (!this.hasRoom(grant.user)) return;
-    const { req, uiName } = await resolveStart(this.ctx, grant, newUrlId(), undefined);
+    const { req, uiName } = await resolveStart(this.ctx, grant, newUrlId(), configurables);
     const w: WarmContainer = {
       key,
       urlId: req.urlId,

@@ -4,12 +4,7 @@ import { AuditEventEntity } from '../../server/db/entities';
 import { LABELS } from '../../server/spawner/names';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
-import {
-  buildSpawnerImages,
-  cleanupRealm,
-  grantApp,
-  realmContainers,
-} from './spawner-fixtures';
+import { buildSpawnerImages, cleanupRealm, grantApp, realmContainers } from './spawner-fixtures';
 
 /**
  * Warm starts on the real engine through the real hub: a user's usual app is made at sign-in,
@@ -233,6 +228,17 @@ describe('warm starts', () => {
     await stop(alice, started.url_id);
   });
 
+  it("warms with the latest start's screen size, so the portal's fitted start claims it", async () => {
+    const alice = await signIn('alice');
+    const [warm] = warmOf('alice');
+    const info = await inspectByUrlId(warm.url_id);
+    expect(info?.Config.Env).toEqual(expect.arrayContaining(['X11_WIDTH=1024', 'X11_HEIGHT=768']));
+    // SimPhoNy's nested spelling asks for the same screen: the same request, so a claim.
+    const started = await start(alice, grants.alice, { resolution: { resolution: '1024x768' } });
+    expect(started.url_id).toBe(warm.url_id);
+    await stop(alice, started.url_id);
+  });
+
   it('removes an unclaimed warm container after its TTL', async () => {
     await signIn('alice');
     const [warm] = warmOf('alice');
@@ -256,7 +262,9 @@ describe('warm starts', () => {
 
   it('after a hub restart keeps claimed ones and removes unclaimed ones unrouted', async () => {
     const alice = await signIn('alice');
-    const claimed = await start(alice, grants.alice);
+    const [warm] = warmOf('alice');
+    const claimed = await start(alice, grants.alice, { resolution: '1024x768' });
+    expect(claimed.url_id).toBe(warm.url_id);
     const carol = await signIn('carol');
     await launch(carol, grants.carol, 2);
     await signIn('carol');
