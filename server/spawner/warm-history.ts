@@ -1,6 +1,6 @@
 import { In, MoreThanOrEqual, type DataSource } from 'typeorm';
 import { AuditEventEntity } from '../db/entities';
-import { repeatableConfigurables, type RepeatableConfigurables } from './spawn-request';
+import { repeatableConfigurables, type RepeatableConfigurables } from './warm-configurables';
 
 /** The grant a user is expected to start next, with the configurables of its latest start. */
 export interface Prediction {

@@ -5,7 +5,8 @@ import type { ManagerContext } from './manager-context';
 import { newUrlId } from './names';
 import { progressKey } from './progress';
 import { probe, waitForHttp } from './readiness';
-import { requestFingerprint, resolveStart, type RepeatableConfigurables } from './spawn-request';
+import { requestFingerprint, resolveStart } from './spawn-request';
+import type { RepeatableConfigurables } from './warm-configurables';
 import type { SpawnSlots } from './spawn-slots';
 import type { ContainerEvent } from './spawner';
 import type { LaunchHistory } from './warm-history';
@@ -36,8 +37,9 @@ export type DiscardReason = 'expired' | 'mismatch' | 'not-answering' | 'grant-re
 /**
  * Warm starts (README "Warm starts"): when a user signs in, their most-started grant is started
  * the ordinary way (the request a cold start with the screen size of its latest start would
- * make, see spawn-request.ts) but kept out of the registry, so it has no route, is in no list and counts
- * against no limit; a later start of that grant with the same request claims it (start-flow.ts).
+ * make, see spawn-request.ts) but kept out of the registry, so it has no route, is in no list
+ * and counts against no limit; a later start of that grant with the same request claims it
+ * (start-flow.ts).
  *
  * Invariants: at most one warm container per (user, grant), and never one beside a record of
  * that grant; every change of an entry happens under the grant's lock (its spawn holds it from
