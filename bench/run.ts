@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   catalog: 'catalog.ts',
   proxy: 'proxy.ts',
   spawn: 'spawn.ts',
+  launch: 'launch.ts',
   scale: 'scale.ts',
   swarm: 'swarm.ts',
   networks: 'networks.ts',

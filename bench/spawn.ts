@@ -42,7 +42,7 @@ export interface SpawnBenchResult {
   table: string;
 }
 
-function stats(samples: number[], wall: number): SpawnStats {
+export function stats(samples: number[], wall: number): SpawnStats {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
   return {
@@ -64,7 +64,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<number>
   });
 }
 
-async function pollUntil200(url: string, headers?: Record<string, string>): Promise<void> {
+export async function pollUntil200(url: string, headers?: Record<string, string>): Promise<void> {
   const end = Date.now() + 120_000;
   while ((await get(url, headers)) !== 200) {
     if (Date.now() > end) throw new Error(`no 200 from ${url}`);
@@ -72,7 +72,7 @@ async function pollUntil200(url: string, headers?: Record<string, string>): Prom
   }
 }
 
-interface Env {
+export interface Env {
   docker: Dockerode;
   th: TestHub;
   user: Client;
@@ -92,7 +92,11 @@ interface Env {
  * which Docker itself needs some tens of ms more to start: that is the fair baseline for the
  * hub's own overhead; `plain` is a bare `docker run`, to show what the secure spec costs.
  */
-async function rawStart(env: Env, i: number, secure = true): Promise<{ ms: number; id: string }> {
+export async function rawStart(
+  env: Env,
+  i: number,
+  secure = true,
+): Promise<{ ms: number; id: string }> {
   const urlId = crypto.randomBytes(16).toString('hex');
   const name = `bench-raw-${env.realm}-${i}-${urlId.slice(0, 6)}`;
   const env0 = { JPY_USER: 'bench', URL_ID: urlId };

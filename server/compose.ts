@@ -83,6 +83,7 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
     hooks.grantsRemoved.push(async (ids) => {
       for (const id of ids) await containers.stopForGrant(id, null);
     });
+    hooks.signedIn.push((name) => containers.signedIn(name));
     const { proxy, apps, shares } = await parts.start(proxyPart(core, routes));
 
     const hub: Hub = { ...core, catalog, updates, containers, routes, apps, shares };

@@ -13,11 +13,18 @@ export type AccountClosedHook = (name: string) => Promise<void>;
  */
 export type GrantsRemovedHook = (mappingIds: string[]) => Promise<void>;
 
+/**
+ * A user signed in (any authenticator): parts may prepare for them (a warm start). Called
+ * without waiting; a hook must return at once and never throw.
+ */
+export type SignedInHook = (name: string) => void;
+
 export interface CoreHooks {
   readonly accountClosed: AccountClosedHook[];
   readonly grantsRemoved: GrantsRemovedHook[];
+  readonly signedIn: SignedInHook[];
 }
 
 export function createHooks(): CoreHooks {
-  return { accountClosed: [], grantsRemoved: [] };
+  return { accountClosed: [], grantsRemoved: [], signedIn: [] };
 }

@@ -8,6 +8,7 @@ import { clip } from '../log';
 import { escapeHtml, page } from '../web/html';
 import { loginFallback } from '../web/spa';
 import { LoginRefused, LoginUnavailable, type RedirectAuthenticator } from './authenticator';
+import { runSignedInHooks } from './account-hooks';
 import { cookieName, type CookiePolicy, secureCookies, SESSION_COOKIE } from './cookies';
 import { knownDeviceFor, rememberDevice } from './known-device';
 import type { LoginAttempt, Refusal } from './login-limiter';
@@ -76,6 +77,7 @@ async function openSession(
   rememberDevice(ctx, cookiePolicy(hub), user.name, hub.config.login.known_device_days);
   await hub.users.recordLogin(user.id);
   await hub.audit({ actor: user.name, action: 'login', address: ctx.ip, details: { via } });
+  runSignedInHooks(hub, user.name);
   return session;
 }
 

@@ -327,6 +327,42 @@ export const configSchema = z
           .describe(
             'Owner (uid and gid) given to new home workspace folders, for the app user in the container.',
           ),
+        warm_start: z
+          .object({
+            enabled: z
+              .boolean()
+              .default(true)
+              .describe(
+                "Start a user's usual app in the background when they sign in, hidden and unrouted until they press Start (then it is theirs at once). Off: no warm container is ever made and nothing runs for it.",
+              ),
+            min_launches: z
+              .number()
+              .int()
+              .positive()
+              .default(3)
+              .describe(
+                'A grant is warmed only when its user started it at least this often within spawner.warm_start.history_days.',
+              ),
+            history_days: z
+              .number()
+              .positive()
+              .default(14)
+              .describe('How far back the launch history (audit log) is read to predict a start.'),
+            ttl_seconds: seconds(
+              600,
+              'A warm container nobody claimed within this time is removed.',
+            ),
+            max_containers: z
+              .number()
+              .int()
+              .min(0)
+              .default(10)
+              .describe(
+                'Most warm containers the hub keeps at once (all users); they also never push the hub past spawner.max_total.',
+              ),
+          })
+          .default({})
+          .describe('Warm starts: see the README section "Warm starts".'),
       })
       .default({}),
     proxy: z

@@ -60,9 +60,14 @@ export class ContainerManager {
       progress: this.progress,
     };
     this.stopper = new Stopper(this.ctx);
-    this.starts = new StartFlow(this.ctx, this.stopper, (rec) => this.view(rec));
-    this.reconciler = new Reconciler(this.ctx, this.stopper);
-    this.culler = new IdleCuller(this.ctx, this.stopper);
+    this.starts = new StartFlow(
+      this.ctx,
+      this.stopper,
+      (rec) => this.view(rec),
+      deps.launches ?? null,
+    );
+    this.reconciler = new Reconciler(this.ctx, this.stopper, this.starts.warm);
+    this.culler = new IdleCuller(this.ctx, this.stopper, this.starts.warm);
   }
 
   // ---- life cycle -------------------------------------------------------------------------
@@ -80,6 +85,7 @@ export class ContainerManager {
   /** Stops following the engine. Containers keep running; the next boot adopts them. */
   async shutdown(): Promise<void> {
     this.culler.stop();
+    await this.starts.warm.shutdown();
     await this.reconciler.shutdown();
   }
 
@@ -127,6 +133,26 @@ export class ContainerManager {
     return ownGrant(this.ctx, caller.userId, mappingId);
   }
 
+  /**
+   * A user signed in: their usual app may be started ahead, hidden until they start it (README
+   * "Warm starts"). Returns at once; the warm start runs in the background and never fails this.
+   */
+  signedIn(user: string): void {
+    this.starts.warm.signedIn(user);
+  }
+
+  /** Warm containers (hidden from users and lists): for metrics, the bench and tests. */
+  warmContainers(): Array<{ url_id: string; user: string; mapping_id: string; ready: boolean }> {
+    return this.starts.warm
+      .list()
+      .map((w) => ({ url_id: w.urlId, user: w.user, mapping_id: w.mappingId, ready: w.ready }));
+  }
+
+  /** Resolves once the warm starts begun so far have ended (tests and the bench wait on it). */
+  warmSettled(): Promise<void> {
+    return this.starts.warm.settled();
+  }
+
   // ---- stopping ---------------------------------------------------------------------------
 
   /**
@@ -159,12 +185,14 @@ export class ContainerManager {
 
   /** Stops every container of a user (called when the user is deleted). */
   async stopForUser(user: string, actor: string | null): Promise<void> {
+    await this.starts.warm.discardWhere((w) => w.user === user);
     for (const rec of this.ctx.registry.all().filter((r) => r.user === user))
       await this.stopper.remove(rec, { actor, action: 'container.remove', address: null });
   }
 
   /** Stops the container of a grant (called when the grant is deleted). */
   async stopForGrant(mappingId: string, actor: string | null): Promise<void> {
+    await this.starts.warm.discardWhere((w) => w.mappingId === mappingId);
     for (const rec of this.ctx.registry.all().filter((r) => r.mappingId === mappingId))
       await this.stopper.remove(rec, { actor, action: 'container.remove', address: null });
   }
@@ -228,7 +256,7 @@ export class ContainerManager {
     return this.reconciler.reconcile();
   }
 
-  /** One culling pass now (see IdleCuller). */
+  /** One culling pass now (see IdleCuller), warm containers' expiry included. */
   cullIdle(now = Date.now()): Promise<void> {
     return this.culler.cull(now);
   }

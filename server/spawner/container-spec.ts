@@ -44,7 +44,7 @@ export function chooseWebPort(
 /** The labels every hub container carries (shared/DESIGN.md "Labels"), plus its installation. */
 export function containerLabels(
   realm: string,
-  req: Pick<SpawnRequest, 'user' | 'mappingId' | 'urlId'>,
+  req: Pick<SpawnRequest, 'user' | 'mappingId' | 'urlId' | 'warm'>,
   installId?: string,
 ): Record<string, string> {
   return {
@@ -53,6 +53,7 @@ export function containerLabels(
     [LABELS.urlId]: req.urlId,
     [LABELS.realm]: realm,
     ...(installId ? { [LABELS.install]: installId } : {}),
+    ...(req.warm ? { [LABELS.warm]: '1' } : {}),
   };
 }
 

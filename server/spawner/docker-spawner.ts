@@ -481,6 +481,7 @@ export class DockerSpawner implements Spawner {
       startedAt: started,
       exitCode: running ? null : (d.State?.ExitCode ?? null),
       owner: this.ownerOfDetails(d),
+      warm: labels[LABELS.warm] === '1',
     };
   }
 }

@@ -1,13 +1,18 @@
 import type { ManagerContext } from './manager-context';
 import type { Stopper } from './stopper';
+import type { WarmPool } from './warm-pool';
 
-/** Stops running containers without proxied activity for `spawner.idle_timeout_seconds`. */
+/**
+ * Stops running containers without proxied activity for `spawner.idle_timeout_seconds`. Warm
+ * containers have their own TTL and timer (warm-pool.ts); a culling pass also expires them.
+ */
 export class IdleCuller {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: ManagerContext,
     private readonly stopper: Stopper,
+    private readonly warm: WarmPool,
   ) {}
 
   /** Checks every tenth of the timeout (1 s to 60 s); off when the timeout is 0. */
@@ -25,6 +30,7 @@ export class IdleCuller {
   }
 
   async cull(now = Date.now()): Promise<void> {
+    await this.warm.expire(now);
     const idleMs = this.ctx.settings.idle_timeout_seconds * 1000;
     if (idleMs <= 0) return;
     for (const rec of this.ctx.registry.all()) {

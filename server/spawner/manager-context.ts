@@ -8,6 +8,7 @@ import type { KeyedLock } from './keyed-lock';
 import type { ProgressHub } from './progress';
 import type { RouteTable } from './route-table';
 import type { Spawner } from './spawner';
+import type { LaunchHistory } from './warm-history';
 
 export interface ManagerDeps {
   config: HubConfig;
@@ -17,6 +18,8 @@ export interface ManagerDeps {
   images: AppImages;
   audit(e: AuditEvent): Promise<void>;
   log: Logger;
+  /** Past starts, for warm starts (warm-pool.ts); without it no warm container is made. */
+  launches?: LaunchHistory;
   /** Told how each start ended and how long it took from the request (queue included). */
   startObserved?(outcome: 'ready' | 'failed', seconds: number): void;
 }

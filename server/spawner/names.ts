@@ -15,6 +15,11 @@ export const LABELS = {
   realm: `${LABEL_PREFIX}realm`,
   /** The hub installation that created the container (install-id.ts); not in DESIGN.md's set. */
   install: `${LABEL_PREFIX}install`,
+  /**
+   * "1" on a container made ahead of a predicted start (warm-pool.ts); Docker labels cannot
+   * change, so a claimed one keeps it and the audit log tells claimed from unclaimed.
+   */
+  warm: `${LABEL_PREFIX}warm`,
 } as const;
 
 /** 16 random bytes as lower-case hex: never derived from names (DESIGN.md "url_id"). */

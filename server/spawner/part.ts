@@ -16,12 +16,13 @@ export function containersPart(
   const manager = createContainerManager(hub);
   new Gauge({
     name: 'hub_containers',
-    help: 'User containers the hub manages, by status (starting, running, dead).',
+    help: 'User containers the hub manages, by status (starting, running, dead; warm: made ahead of a predicted start, not yet claimed).',
     labelNames: ['status'],
     registers: [hub.registry],
     collect() {
       this.reset();
       for (const c of manager.listAll()) this.inc({ status: c.status });
+      for (const _ of manager.warmContainers()) this.inc({ status: 'warm' });
     },
   });
   return {

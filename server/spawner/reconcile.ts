@@ -15,11 +15,23 @@ export type ReconcileAction =
   /** Known but no longer running: keep the record so the proxy offers a restart. */
   | { kind: 'mark-dead'; container: ContainerInfo }
   /** Stop and remove: its user or grant is gone, or it exited and nobody tracks it. */
-  | { kind: 'remove'; container: ContainerInfo; reason: 'orphan' | 'exited' | 'unlabelled' }
+  | {
+      kind: 'remove';
+      container: ContainerInfo;
+      reason: 'orphan' | 'exited' | 'unlabelled' | 'warm';
+    }
   /** Tracked, but the engine no longer has it. */
   | { kind: 'forget'; urlId: string }
   /** Of this realm but not this installation's: left alone, and told to the operator. */
   | { kind: 'report'; container: ContainerInfo };
+
+/** What the manager knows about warm-labelled containers (warm-pool.ts). */
+export interface WarmKnowledge {
+  /** Held by the warm pool (hidden, unrouted): the pool settles them. */
+  pooled: ReadonlySet<string>;
+  /** Handed to their user by a start (the audit log says so): ordinary containers since. */
+  claimed: ReadonlySet<string>;
+}
 
 /**
  * Compares the engine's containers of this realm with the grants that exist and the records the
@@ -27,6 +39,8 @@ export type ReconcileAction =
  * function so each rule is tested on its own):
  * - made by another installation, or unlabelled by an older hub this one cannot claim → report,
  *   never adopt or remove (a hub only removes what it created);
+ * - warm-labelled and untracked: the pool's → left alone; claimed → as any other; else (a
+ *   restarted hub's leftover nobody claimed) → remove, so an unclaimed one is never routed;
  * - no url_id label, or its grant is gone, or the grant now belongs to someone else → remove;
  * - running → adopt (a no-op for a record that is already running with that target);
  * - not running and tracked → mark dead; not running and untracked → remove;
@@ -37,6 +51,7 @@ export function planReconcile(
   containers: ContainerInfo[],
   grantOwner: (mappingId: string) => string | undefined,
   known: Map<string, KnownContainer>,
+  warm: WarmKnowledge = { pooled: new Set(), claimed: new Set() },
 ): ReconcileAction[] {
   const actions: ReconcileAction[] = [];
   const seen = new Set<string>();
@@ -52,6 +67,13 @@ export function planReconcile(
     seen.add(c.urlId);
     const rec = known.get(c.urlId);
     if (rec?.status === 'starting') continue;
+    if (c.warm && !rec) {
+      if (warm.pooled.has(c.urlId)) continue;
+      if (!warm.claimed.has(c.urlId)) {
+        actions.push({ kind: 'remove', container: c, reason: 'warm' });
+        continue;
+      }
+    }
     const owner = grantOwner(c.mappingId);
     if (owner === undefined || owner !== c.user) {
       actions.push({ kind: 'remove', container: c, reason: 'orphan' });

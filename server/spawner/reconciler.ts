@@ -5,6 +5,7 @@ import { progressKey } from './progress';
 import { planReconcile, type KnownContainer, type ReconcileAction } from './reconcile';
 import type { ContainerEvent, ContainerInfo } from './spawner';
 import type { Stopper } from './stopper';
+import type { WarmPool } from './warm-pool';
 
 /** Safety-net re-sync with the engine (deleted grants, missed events). */
 const RESYNC_MS = 60_000;
@@ -26,6 +27,7 @@ export class Reconciler {
   constructor(
     private readonly ctx: ManagerContext,
     private readonly stopper: Stopper,
+    private readonly warm: WarmPool,
   ) {}
 
   /** Reconciles once (the engine may be down: then it logs), then follows events and re-syncs. */
@@ -79,7 +81,13 @@ export class Reconciler {
     const before = new Map(
       registry.all().map((r) => [r.urlId, { rec: r, status: r.status, target: r.target }]),
     );
+    const pooled = new Set(this.warm.list().map((w) => w.urlId));
     const containers = await deps.spawner.list();
+    const claimed = await this.warm.claimed(
+      containers
+        .filter((c) => c.warm && c.owner === 'self' && !before.has(c.urlId) && !pooled.has(c.urlId))
+        .map((c) => c.urlId),
+    );
     // A disabled user's grants count as gone: their containers stop at the next re-sync, also
     // when the account was disabled from the CLI, which cannot reach this process.
     const live = (await deps.grants.all()).filter((g) => !g.userDisabled);
@@ -87,7 +95,7 @@ export class Reconciler {
     const known = new Map<string, KnownContainer>(
       [...before].map(([urlId, b]) => [urlId, { urlId, status: b.status, target: b.target }]),
     );
-    const actions = planReconcile(containers, (id) => grants.get(id), known);
+    const actions = planReconcile(containers, (id) => grants.get(id), known, { pooled, claimed });
     this.noteForeign(actions);
     const unchanged = (urlId: string, status?: RecordStatus) => {
       const now = registry.get(urlId);
@@ -162,6 +170,8 @@ export class Reconciler {
         this.markDead(c.urlId, c.exitCode);
         return;
       case 'remove': {
+        // Made warm after the engine was listed: the pool holds it now.
+        if (action.reason === 'warm' && this.warm.has(c.urlId)) return;
         const rec = c.urlId ? registry.get(c.urlId) : undefined;
         const why = {
           actor: null,
@@ -238,8 +248,12 @@ export class Reconciler {
 
   private onEvent(e: ContainerEvent): void {
     const rec = this.ctx.registry.get(e.urlId);
+    if (!rec) {
+      this.warm.onEvent(e);
+      return;
+    }
     // A stop under way expects these events; another container's events are not this record's.
-    if (!rec || rec.isStopping) return;
+    if (rec.isStopping) return;
     if (rec.containerId !== null && rec.containerId !== e.containerId) return;
     if (rec.status === 'starting') {
       rec.abort.abort(new ContainerDied(e.exitCode));

@@ -7,6 +7,7 @@ import { ContainerManager } from './container-manager';
 import { DbGrantSource } from './grant-source';
 import { loadInstallIdentity } from './install-id';
 import { createSpawner } from './registry';
+import { AuditLaunchHistory } from './warm-history';
 
 /** The running container manager. */
 export function containersOf(hub: Pick<Hub, 'containers'>): ContainerManager {
@@ -38,6 +39,7 @@ export function createContainerManager(
     images: catalogImages(hub.catalog),
     audit: (e) => hub.audit(e),
     log,
+    launches: new AuditLaunchHistory(hub.db),
     startObserved: (outcome, seconds) => startSeconds.observe({ outcome }, seconds),
   });
   new Gauge({

@@ -40,6 +40,8 @@ export interface SpawnRequest {
   env: Record<string, string>;
   mounts: MountSpec[];
   limits: ResourceLimits;
+  /** Made ahead of a predicted start (warm-pool.ts): labelled so a restarted hub never routes it unclaimed. */
+  warm?: boolean;
 }
 
 /** The lifecycle states a caller may see. */
@@ -69,6 +71,8 @@ export interface ContainerInfo {
   /** Exit code when state is exited/dead. */
   exitCode: number | null;
   owner: ContainerOwner;
+  /** Carries the warm label (made ahead of a predicted start; claimed or not). */
+  warm?: boolean;
 }
 
 /** Coarse steps a spawner reports while starting (the manager adds queued/waiting/ready). */

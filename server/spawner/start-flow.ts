@@ -1,20 +1,21 @@
 import { GatewayTimeout, HubError, NotFound, ServiceUnavailable, TooManyRequests } from '../errors';
 import { clip } from '../log';
 import type { ContainerRecord } from './container-record';
-import { containerEnv } from './container-env';
 import { containerPath, type StartResult } from './container-view';
 import { SpawnFailed, logTail } from './docker-spawner';
 import { ContainerDied, StartCancelled } from './errors';
 import type { GrantInfo } from './grant-source';
-import { resolveLimits } from './limits';
 import type { ManagerContext } from './manager-context';
 import { newUrlId } from './names';
 import { progressKey, STAGE_PROGRESS, type ProgressStage } from './progress';
 import { AppNotReady, waitForHttp } from './readiness';
 import { SpawnSlots } from './spawn-slots';
+import { requestFingerprint, resolveStart } from './spawn-request';
+import { repeatableConfigurables } from './warm-configurables';
 import type { SpawnRequest } from './spawner';
 import type { Stopper } from './stopper';
-import { resolveMounts } from './volumes';
+import { WarmPool, type WarmContainer } from './warm-pool';
+import type { LaunchHistory } from './warm-history';
 
 /** Lines of container output appended to a failed start's reason. */
 const FAILURE_LOG_LINES = 15;
@@ -30,17 +31,23 @@ export interface StartOrder {
  * One start, from the request to the app answering HTTP: one at a time per (user, grant) and
  * shared by concurrent callers, at most `max_concurrent_spawns` talking to the engine, progress
  * reported at each stage, and on failure nothing left behind (container, record or route).
+ * A warm container of the grant made from the very request this start would make is claimed
+ * instead of spawning (warm-pool.ts); one made from another request is removed first.
  */
 export class StartFlow {
   private readonly inflight = new Map<string, Promise<StartResult>>();
   private readonly slots: SpawnSlots;
+  /** Warm containers, sharing this flow's spawn slots so guesses never outnumber them. */
+  readonly warm: WarmPool;
 
   constructor(
     private readonly ctx: ManagerContext,
     private readonly stopper: Stopper,
     private readonly view: (rec: ContainerRecord) => StartResult['container'],
+    history: LaunchHistory | null = null,
   ) {
     this.slots = new SpawnSlots(ctx.settings.max_concurrent_spawns);
+    this.warm = new WarmPool(ctx, this.slots, history);
   }
 
   /** Starts the grant's app, or joins the start under way, or returns the one running. */
@@ -59,7 +66,7 @@ export class StartFlow {
 
   private async startLocked(order: StartOrder, key: string): Promise<StartResult> {
     const { grant } = order;
-    const { deps, settings, registry } = this.ctx;
+    const { settings, registry } = this.ctx;
     const existing = registry.byKey(grant.user, grant.mappingId);
     if (existing?.status === 'running' && existing.target) {
       // An adopted container may still be booting (the hub died mid-spawn): keep the promise
@@ -84,41 +91,80 @@ export class StartFlow {
         address: null,
       });
 
-    const urlId = newUrlId();
-    const image = await deps.images.configurablesOf(grant.image);
-    if (!image) {
-      throw new ServiceUnavailable(
-        `the image ${grant.image} is not available on this hub; an admin must load it`,
-        'image_unavailable',
-      );
+    const warm = this.warm.peek(key);
+    if (warm) {
+      const claimed = await this.claim(warm, order, key);
+      if (claimed) return { container: claimed, created: true };
     }
-    const req: SpawnRequest = {
-      urlId,
-      user: grant.user,
-      mappingId: grant.mappingId,
-      image: grant.image,
-      env: containerEnv(grant, urlId, image, order.configurables),
-      mounts: resolveMounts(
-        {
-          dataDir: deps.config.data_dir,
-          allowedRoots: settings.allowed_volume_roots,
-          workspaceUid: settings.workspace_uid,
-        },
-        grant.user,
-        grant.policy,
-      ),
-      limits: resolveLimits(settings, grant.policy),
-    };
+
+    const { req, uiName } = await resolveStart(this.ctx, grant, newUrlId(), order.configurables);
     this.checkCapacity(grant.user);
     const rec = registry.add({
-      urlId,
+      urlId: req.urlId,
       user: grant.user,
       mappingId: grant.mappingId,
       image: grant.image,
-      uiName: image.ui_name,
+      uiName,
       startedAt: new Date(),
     });
-    return { container: await this.spawn(rec, req, key, order.address), created: true };
+    return { container: await this.spawn(rec, req, key, order), created: true };
+  }
+
+  /**
+   * Hands a warm container to this start when the start would have made exactly that container
+   * (same request fingerprint) and it still answers; otherwise removes it and returns null for a
+   * cold start. Bad configurables or a full hub throw as for a cold start and leave it warm.
+   */
+  private async claim(
+    w: WarmContainer,
+    order: StartOrder,
+    key: string,
+  ): Promise<StartResult['container'] | null> {
+    const { deps, registry, progress } = this.ctx;
+    const began = performance.now();
+    const { req } = await resolveStart(this.ctx, order.grant, w.urlId, order.configurables);
+    if (requestFingerprint(req) !== w.fingerprint) {
+      await this.warm.discard(w, 'mismatch');
+      return null;
+    }
+    this.checkCapacity(order.grant.user);
+    if (!(await this.warm.answers(w))) {
+      await this.warm.discard(w, 'not-answering');
+      return null;
+    }
+    this.warm.take(w);
+    const rec = registry.add({
+      urlId: w.urlId,
+      user: w.user,
+      mappingId: w.mappingId,
+      image: w.image,
+      uiName: w.uiName,
+      startedAt: w.startedAt,
+    });
+    rec.markRunning(w.containerId as string, w.target as string);
+    const url = containerPath(rec.user, rec.urlId);
+    progress.emit(key, {
+      mapping_id: rec.mappingId,
+      stage: 'ready',
+      progress: STAGE_PROGRESS.ready,
+      message: 'ready',
+      url_id: rec.urlId,
+      url,
+    });
+    deps.startObserved?.('ready', (performance.now() - began) / 1000);
+    await deps.audit({
+      actor: rec.user,
+      action: 'container.start',
+      target: rec.urlId,
+      address: order.address,
+      details: {
+        mapping_id: rec.mappingId,
+        image: rec.image,
+        configurables: repeatableConfigurables(order.configurables),
+        warm: true,
+      },
+    });
+    return this.view(rec);
   }
 
   /** Per-user and per-hub limits; spawns in flight count, dead containers do not. */
@@ -143,9 +189,10 @@ export class StartFlow {
     rec: ContainerRecord,
     req: SpawnRequest,
     key: string,
-    address: string | null,
+    order: StartOrder,
   ): Promise<StartResult['container']> {
     const { deps, settings, progress } = this.ctx;
+    const { address } = order;
     const emit = (
       stage: ProgressStage,
       message: string,
@@ -192,7 +239,12 @@ export class StartFlow {
         action: 'container.start',
         target: rec.urlId,
         address,
-        details: { mapping_id: rec.mappingId, image: rec.image },
+        // The screen size lets the next warm start make what this user asks for (warm-history.ts).
+        details: {
+          mapping_id: rec.mappingId,
+          image: rec.image,
+          configurables: repeatableConfigurables(order.configurables),
+        },
       });
       return this.view(rec);
     } catch (err) {

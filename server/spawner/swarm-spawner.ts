@@ -462,6 +462,7 @@ export class SwarmSpawner implements Spawner {
         state === 'running' && task?.Status?.Timestamp ? new Date(task.Status.Timestamp) : null,
       exitCode: state === 'running' ? null : typeof exitCode === 'number' ? exitCode : null,
       owner: this.ownerOf(service),
+      warm: labels[LABELS.warm] === '1',
     };
   }
 }

@@ -107,4 +107,31 @@ describe('planReconcile', () => {
       expect(plan([ours, theirs]).map((a) => a.kind)).toEqual(['remove', 'report']);
     });
   });
+
+  describe('warm-labelled containers', () => {
+    const warm = (pooled: string[], claimed: string[]) =>
+      planReconcile([c({ warm: true })], owner, new Map(), {
+        pooled: new Set(pooled),
+        claimed: new Set(claimed),
+      });
+
+    it("leaves the warm pool's own to the pool (never routed by a re-sync)", () => {
+      expect(warm(['u1'], [])).toEqual([]);
+    });
+
+    it("removes an unclaimed one nobody holds (a restarted hub's leftover)", () => {
+      expect(warm([], [])).toEqual([expect.objectContaining({ kind: 'remove', reason: 'warm' })]);
+    });
+
+    it('adopts one a start claimed before the restart', () => {
+      expect(warm([], ['u1']).map((a) => a.kind)).toEqual(['adopt']);
+    });
+
+    it('treats a tracked (claimed) one as any other container', () => {
+      const known = new Map([['u1', { urlId: 'u1', status: 'running' as const, target: null }]]);
+      expect(planReconcile([c({ warm: true })], owner, known).map((a) => a.kind)).toEqual([
+        'adopt',
+      ]);
+    });
+  });
 });
