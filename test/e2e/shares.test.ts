@@ -200,3 +200,84 @@ it('the viewer sees the owner type, cannot type itself, and is cut off by revoki
     await v.context.close();
   }
 });
+
+it('the owner shares through the dialog, sees the viewer, and revokes the link', async () => {
+  const apps =
+    await owner.json<Array<{ mapping_id: string; image: { ui_name: string } }>>(
+      '/api/v1/applications',
+    );
+  // Joins the container of the test above when it is still running, else starts one.
+  const started = await owner.json<{ url_id: string; url: string }>('/api/v1/containers', {
+    method: 'POST',
+    json: { mapping_id: apps.body[0].mapping_id },
+  });
+  expect([200, 201]).toContain(started.status);
+  const appName = apps.body[0].image.ui_name;
+
+  const o = await newPage(browser, { baseURL: hub.url });
+  const v = await newPage(browser, { baseURL: hub.url });
+  const traffic = recordTraffic(v.context);
+  try {
+    await logIn(o.page, OWNER.name, OWNER.password);
+    await o.page.getByRole('button', { name: `Share ${appName}` }).click();
+    const dialog = o.page.getByRole('dialog', { name: `Share ${appName}` });
+    await dialog.waitFor();
+    // A desktop app: view only is offered, and chosen first.
+    expect(await dialog.getByRole('radio', { name: 'Only watch (view)' }).isChecked()).toBe(true);
+    await dialog.getByLabel('User name').fill(VIEWER.name);
+    await dialog.getByLabel('Link works for').selectOption({ label: '15 minutes' });
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const linkBox = dialog.getByRole('textbox', { name: 'Share link', exact: true });
+    await linkBox.waitFor();
+    const link = await linkBox.inputValue();
+    expect(link).toMatch(/\/share\/[0-9a-f]{32}$/);
+    const listed = dialog.locator('li[data-share]');
+    await listed.first().waitFor();
+    expect(await listed.count()).toBe(1);
+    expect(await listed.first().innerText()).toContain(`View only for ${VIEWER.name}`);
+    await screenshot(o.page, 'share-dialog-created');
+
+    // The viewer opens the link; the owner's list shows them connected.
+    await logIn(v.page, VIEWER.name, VIEWER.password);
+    await v.page.goto(link);
+    await connected(v.page);
+    const connectedLine = listed.first().getByTestId('share-connected');
+    await pollUntil(
+      () => connectedLine.innerText(),
+      (t) => t.includes(`Connected now: ${VIEWER.name}`),
+      'the owner to see the viewer connected',
+      30_000,
+    );
+    await screenshot(o.page, 'share-dialog-viewer-connected');
+
+    // Revoke from the dialog: the viewer is cut off, and the link now explains why.
+    await listed
+      .first()
+      .getByRole('button', { name: `Revoke the link for ${VIEWER.name}` })
+      .click();
+    await pollUntil(
+      () => v.page.locator('html.noVNC_connected').count(),
+      (n) => n === 0,
+      'the viewer to be disconnected',
+      30_000,
+    );
+    await dialog.getByText('No active links.').waitFor();
+    await v.page.goto(link);
+    const problem = v.page.getByTestId('share-problem');
+    await problem.waitFor();
+    expect(await problem.getAttribute('data-code')).toBe('share_revoked');
+    expect(await v.page.getByRole('heading', { level: 1 }).innerText()).toBe(
+      'This share link was revoked',
+    );
+    await screenshot(v.page, 'share-link-revoked-page');
+    await v.page.getByRole('link', { name: 'Back to your applications' }).click();
+    await v.page.waitForURL(`${hub.url}/**`);
+  } catch (err) {
+    failed = true;
+    console.log(`viewer traffic:\n${traffic.join('\n')}`);
+    throw err;
+  } finally {
+    await o.context.close();
+    await v.context.close();
+  }
+});
