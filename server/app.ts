@@ -1,6 +1,5 @@
 import bodyParser from '@koa/bodyparser';
 import Koa from 'koa';
-import passport from 'koa-passport';
 import { ROUTERS } from './api';
 import { csrfMiddleware } from './auth/csrf';
 import { identityMiddleware } from './auth/identify';
@@ -43,7 +42,6 @@ export function createApp(hub: Hub): Koa {
       formLimit: hub.config.max_body_bytes,
     }),
   );
-  app.use(passport.initialize());
   app.use(identityMiddleware(hub.identify));
   app.use(csrfMiddleware(hub.config.public_url));
   app.use(absoluteAppUrls(hub.apps));

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type Dockerode from 'dockerode';
 import type { DataSource } from 'typeorm';
 import { type AuditEvent, createAudit } from './audit';
 import type { Authenticators } from './auth/authenticator';
@@ -12,7 +11,7 @@ import { UserService } from './auth/users';
 import { loadConfig } from './config/load';
 import type { HubConfig } from './config/schema';
 import { openDatabase } from './db/data-source';
-import { createDockerClient } from './docker/client';
+import { createDockerClient, type HubDocker } from './docker/client';
 import { type CoreHooks, createHooks } from './hooks';
 import { logger, type Logger } from './log';
 import { createMetrics, type HubMetrics } from './metrics';
@@ -26,7 +25,8 @@ import { loadSecrets } from './secrets';
 export interface Core {
   config: HubConfig;
   db: DataSource;
-  docker: Dockerode;
+  /** The one Docker client (server/docker/client.ts), with the one deadline. */
+  docker: HubDocker;
   registry: HubMetrics['registry'];
   metrics: HubMetrics;
   log: Logger;
@@ -82,7 +82,11 @@ export async function openCore(
   return {
     config,
     db,
-    docker: createDockerClient(config.docker.socket, env),
+    docker: createDockerClient(
+      config.docker.socket,
+      config.spawner.docker_timeout_seconds * 1000,
+      env,
+    ),
     registry: metrics.registry,
     metrics,
     log: logger('hub'),

@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import { DockerTimeout } from '../docker/deadline';
 import type { Hub } from '../hub';
 import { LABELS } from '../spawner/names';
 import type { ContainerStats } from './wire';
@@ -36,32 +36,38 @@ export function readStats(s: DockerStats): Omit<ContainerStats, 'url_id'> {
   };
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Live CPU and memory of every running container of this realm, read from the engine in
  * parallel, each within a time limit (containers that do not answer in time are left out).
  */
 export async function realmStats(hub: Pick<Hub, 'docker' | 'config'>): Promise<ContainerStats[]> {
-  const docker: Dockerode = hub.docker;
-  const listed = await withTimeout(
-    docker.listContainers({ filters: { label: [`${LABELS.realm}=${hub.config.realm}`] } }),
-    STATS_TIMEOUT_MS,
-  );
+  // Only lateness becomes "no answer"; an engine that refuses is an error, as before.
+  const late = (err: unknown) => {
+    if (err instanceof DockerTimeout) return null;
+    throw err;
+  };
+  const listed = await hub.docker
+    .call(
+      'list containers',
+      (api, abortSignal) =>
+        api.listContainers({
+          filters: { label: [`${LABELS.realm}=${hub.config.realm}`] },
+          abortSignal,
+        }),
+      STATS_TIMEOUT_MS,
+    )
+    .catch(late);
   const answers = await Promise.all(
     (listed ?? []).map(async (c) => {
       const url_id = c.Labels?.[LABELS.urlId];
       if (!url_id) return null;
-      const stats = (await withTimeout(
-        docker.getContainer(c.Id).stats({ stream: false }) as Promise<DockerStats>,
-        STATS_TIMEOUT_MS,
-      ).catch(() => null)) as DockerStats | null;
+      const stats = await hub.docker
+        .call(
+          'container stats',
+          (api) => api.getContainer(c.Id).stats({ stream: false }) as Promise<DockerStats>,
+          STATS_TIMEOUT_MS,
+        )
+        .catch(() => null);
       return stats ? { url_id, ...readStats(stats) } : null;
     }),
   );

@@ -17,6 +17,7 @@ export function meRouter(hub: Hub): Router {
       csrf_token: id.csrfToken ?? null,
       // Admins see a warning while apps share the hub's origin (DESIGN.md "App origins").
       apps_domain: hub.apps.origins.appsDomainFor(ctx.req),
+      shares_anonymous: hub.shares.options.anonymous,
     } satisfies Me;
   });
 

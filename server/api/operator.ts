@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { bearerToken } from '../auth/identify';
-import { dockerHealth, type DockerHealth } from '../docker/client';
+import type { DockerHealth } from '../docker/client';
 import { HubError } from '../errors';
 import type { Hub } from '../hub';
 import type { Health } from './wire';
@@ -27,7 +27,7 @@ export function operatorRouter(hub: Hub): Router {
 
   router.get('/health', async (ctx) => {
     if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS)
-      cached = { at: Date.now(), value: await dockerHealth(hub.docker) };
+      cached = { at: Date.now(), value: await hub.docker.health() };
     ctx.set('Cache-Control', 'no-store');
     const status = hub.catalog.status();
     ctx.body = {

@@ -10,6 +10,7 @@ import { shareGone } from '../shares/shares';
 import { SHARE_TICKET_PATH } from '../shares/share-access';
 import { containerPath } from '../spawner/container-view';
 import { containersOf } from '../spawner/service';
+import { escapeHtml, page } from '../web/html';
 import { type Share, ShareCreate, type ShareCreated } from './wire';
 
 const linkOf = (hub: Hub, ctx: Context, id: string): string =>
@@ -108,47 +109,82 @@ export function sharesRouter(hub: Hub): Router {
 export function shareLinkRouter(hub: Hub): Router {
   const router = new Router();
   router.get('/share/:id', async (ctx) => {
-    const row = await hub.shares.get(ctx.params.id);
-    if (!row) throw new HubError(404, 'not_found', 'no such share link: check the address');
-    const ended = hub.shares.ended(row);
-    if (ended) throw ended;
-    const route = hub.routes.get(row.url_id);
-    if (!route || route.status !== 'running')
-      throw shareGone(
-        'share_app_stopped',
-        'the shared application is no longer running: ask its owner to start it and share it again',
-      );
-    const me = ctx.state.identity as Identity | null | undefined;
-    const anonymous = row.user_id === null && hub.shares.options.anonymous;
-    if (!me && !anonymous) {
-      ctx.redirect(`/login?next=${encodeURIComponent(`/share/${row.id}`)}`);
-      return;
+    try {
+      await openShareLink(hub, ctx);
+    } catch (err) {
+      if (!(err instanceof HubError) || !err.expose || ctx.accepts('json', 'html') !== 'html')
+        throw err;
+      shareProblemPage(ctx, err);
     }
-    if (me && me.via !== 'session')
-      throw new BadRequest('open share links in a browser signed in to the hub');
-    if (row.user_id !== null && me?.userId !== row.user_id)
-      throw new HubError(
-        403,
-        'share_other_user',
-        'this share link is for another user: sign in as that user, or ask the owner for a link of your own',
-      );
-    const domain = hub.apps.origins.appsDomainFor(ctx.req);
-    if (!domain)
-      throw new Conflict(
-        'shares need applications on origins of their own: the admin sets apps_domain',
-      );
-    const ticket = hub.shares.access.issue({
-      shareId: row.id,
-      urlId: row.url_id,
-      sessionHash: me?.credentialHash ?? null,
-      // noVNC's own view-only switch, for the viewer's comfort; the hub enforces it regardless.
-      next: containerPath(route.user, route.urlId) + (row.mode === 'view' ? '?view_only=true' : ''),
-    });
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.redirect(
-      `${hub.apps.origins.appOrigin(ctx.req, row.url_id, domain)}${SHARE_TICKET_PATH}?t=${ticket}`,
-    );
   });
   return router;
+}
+
+const PROBLEM_TITLES: Record<string, string> = {
+  share_expired: 'This share link has expired',
+  share_revoked: 'This share link was revoked',
+  share_app_stopped: 'The shared application is not running',
+  share_other_user: 'This share link is for someone else',
+  not_found: 'No such share link',
+};
+
+/**
+ * A share link is opened by a person in a browser: a refused one gets a page saying why and
+ * the way back to the launcher, not a JSON body (API clients asking for JSON still get it).
+ */
+function shareProblemPage(ctx: Context, err: HubError): void {
+  ctx.status = err.status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  const title = PROBLEM_TITLES[err.code] ?? 'This share link cannot be opened';
+  ctx.body = page(
+    title,
+    `<h1>${escapeHtml(title)}</h1>
+<p role="alert" data-testid="share-problem" data-code="${escapeHtml(err.code)}">${escapeHtml(err.message)}</p>
+<p><a href="/">Back to your applications</a></p>`,
+  );
+}
+
+async function openShareLink(hub: Hub, ctx: Context): Promise<void> {
+  const row = await hub.shares.get(ctx.params.id);
+  if (!row) throw new HubError(404, 'not_found', 'no such share link: check the address');
+  const ended = hub.shares.ended(row);
+  if (ended) throw ended;
+  const route = hub.routes.get(row.url_id);
+  if (!route || route.status !== 'running')
+    throw shareGone(
+      'share_app_stopped',
+      'the shared application is no longer running: ask its owner to start it and share it again',
+    );
+  const me = ctx.state.identity as Identity | null | undefined;
+  const anonymous = row.user_id === null && hub.shares.options.anonymous;
+  if (!me && !anonymous) {
+    ctx.redirect(`/login?next=${encodeURIComponent(`/share/${row.id}`)}`);
+    return;
+  }
+  if (me && me.via !== 'session')
+    throw new BadRequest('open share links in a browser signed in to the hub');
+  if (row.user_id !== null && me?.userId !== row.user_id)
+    throw new HubError(
+      403,
+      'share_other_user',
+      'this share link is for another user: sign in as that user, or ask the owner for a link of your own',
+    );
+  const domain = hub.apps.origins.appsDomainFor(ctx.req);
+  if (!domain)
+    throw new Conflict(
+      'shares need applications on origins of their own: the admin sets apps_domain',
+    );
+  const ticket = hub.shares.access.issue({
+    shareId: row.id,
+    urlId: row.url_id,
+    sessionHash: me?.credentialHash ?? null,
+    // noVNC's own view-only switch, for the viewer's comfort; the hub enforces it regardless.
+    next: containerPath(route.user, route.urlId) + (row.mode === 'view' ? '?view_only=true' : ''),
+  });
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.redirect(
+    `${hub.apps.origins.appOrigin(ctx.req, row.url_id, domain)}${SHARE_TICKET_PATH}?t=${ticket}`,
+  );
 }

@@ -12,7 +12,7 @@ import { runSignedInHooks } from './account-hooks';
 import { cookieName, type CookiePolicy, secureCookies, SESSION_COOKIE } from './cookies';
 import { knownDeviceFor, rememberDevice } from './known-device';
 import type { LoginAttempt, Refusal } from './login-limiter';
-import { bodyCredentials } from './local-strategy';
+import { authenticatePassword, bodyCredentials, passwordPassport } from './local-strategy';
 import { safeNext } from './safe-next';
 import type { Identity } from './sessions';
 
@@ -182,6 +182,9 @@ export function loginRouter(hub: Hub): Router {
   });
 
   redirectRoutes(hub, router);
+  const hubPassport = passwordPassport((username, password) =>
+    passwordLogin(hub, username, password),
+  );
 
   // /hub/login is where SimPhoNy-Remote's JupyterHub took the login form; its clients post there.
   router.post(['/login', '/hub/login'], async (ctx) => {
@@ -195,7 +198,7 @@ export function loginRouter(hub: Hub): Router {
         `this hub has no login form: log in with ${authenticators.redirect.map((a) => `${a.displayName} (${a.path})`).join(' or ')}`,
       );
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const { username, password } = bodyCredentials(body);
+    const { username } = bodyCredentials(body);
     const form = isForm(ctx);
     const next = safeNext(body.next);
     const address = ctx.ip;
@@ -208,7 +211,7 @@ export function loginRouter(hub: Hub): Router {
     checkLimiter(hub, attempt);
     let found: Awaited<ReturnType<typeof passwordLogin>>;
     try {
-      found = await passwordLogin(hub, username, password);
+      found = await authenticatePassword(hubPassport, ctx);
     } catch (err) {
       if (err instanceof LoginRefused)
         await hub.audit({

@@ -1,5 +1,4 @@
-import type Dockerode from 'dockerode';
-import { withDeadline } from '../docker/deadline';
+import type { HubDocker } from '../docker/client';
 import { EventStream } from '../docker/event-stream';
 import type { Logger } from '../log';
 
@@ -20,15 +19,11 @@ export interface ImageRecord {
 }
 
 /**
- * Deadline of one listing or inspection: a hung engine must not hang a start, which asks the
- * catalogue about an image it has not seen (the same 30 s as spawner.docker_timeout_seconds'
- * default; a listing of a thousand images takes well under a second).
+ * What the catalogue needs of the hub's one Docker client: calls under its deadline (a hung
+ * engine must not hang a start, which asks the catalogue about an image it has not seen) and
+ * the event stream's opening.
  */
-export const DISCOVERY_TIMEOUT_MS = 30_000;
-const HINT = 'the Docker engine is hung or overloaded';
-
-/** The subset of dockerode the catalogue uses; `Dockerode` itself satisfies it. */
-export type ImageEngine = Pick<Dockerode, 'listImages' | 'getImage' | 'getEvents'>;
+export type ImageEngine = Pick<HubDocker, 'call' | 'openEvents'>;
 
 function real(refs: string[] | null | undefined): string[] {
   return (refs ?? []).filter((r) => !r.startsWith('<none>'));
@@ -38,12 +33,9 @@ function real(refs: string[] | null | undefined): string[] {
  * All local images, in one call. Docker's label filter matches exact keys only, not a prefix,
  * so the namespace is matched by the caller; one listing of a thousand images is cheap.
  */
-export async function listImages(
-  docker: ImageEngine,
-  timeoutMs = DISCOVERY_TIMEOUT_MS,
-): Promise<ImageRecord[]> {
-  const images = await withDeadline('list images', timeoutMs, HINT, (abortSignal) =>
-    docker.listImages({ all: false, abortSignal }),
+export async function listImages(docker: ImageEngine): Promise<ImageRecord[]> {
+  const images = await docker.call('list images', (api, abortSignal) =>
+    api.listImages({ all: false, abortSignal }),
   );
   return images.map((i) => ({
     id: i.Id,
@@ -54,15 +46,9 @@ export async function listImages(
 }
 
 /** One image by reference or id; null when the engine does not have it. */
-export async function inspectImage(
-  docker: ImageEngine,
-  ref: string,
-  timeoutMs = DISCOVERY_TIMEOUT_MS,
-): Promise<ImageRecord | null> {
+export async function inspectImage(docker: ImageEngine, ref: string): Promise<ImageRecord | null> {
   try {
-    const info = await withDeadline('inspect image', timeoutMs, HINT, () =>
-      docker.getImage(ref).inspect(),
-    );
+    const info = await docker.call('inspect image', (api) => api.getImage(ref).inspect());
     return {
       id: info.Id,
       repoTags: real(info.RepoTags),
@@ -102,10 +88,7 @@ export class ImageEvents {
     this.stream = new EventStream({
       name: 'image events',
       open: (abortSignal) =>
-        opts.docker.getEvents({
-          filters: { type: ['image'], event: IMAGE_EVENTS },
-          abortSignal,
-        }),
+        opts.docker.openEvents({ type: ['image'], event: IMAGE_EVENTS }, abortSignal),
       onEvent: (raw) => {
         const event = raw as { Action?: string; status?: string };
         const action = event.Action ?? event.status ?? '';

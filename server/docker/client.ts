@@ -2,12 +2,14 @@ import Docker from 'dockerode';
 import { withDeadline } from './deadline';
 
 /**
- * The engine the hub drives: DOCKER_HOST when set (tcp://, unix://, ssh://), else the socket
- * from the config. dockerode reads DOCKER_HOST itself when given no options.
+ * dockerode's types, for the thin clients that speak the engine's verbs (the catalogue's
+ * discovery, the spawners): no file outside server/docker imports dockerode itself
+ * (test/unit/docker/dockerode-imports.test.ts), so there is one client and one way to build it.
  */
-export function createDockerClient(socketPath: string, env = process.env): Docker {
-  return env.DOCKER_HOST ? new Docker() : new Docker({ socketPath });
-}
+export type { default as Dockerode } from 'dockerode';
+
+const HINT =
+  'the Docker engine is hung or overloaded; raise spawner.docker_timeout_seconds if it is just slow';
 
 export interface DockerHealth {
   ok: boolean;
@@ -15,17 +17,73 @@ export interface DockerHealth {
   error?: string;
 }
 
-/** Pings the engine with a short timeout: a stuck engine must not stall /health. */
-export async function dockerHealth(docker: Docker, timeoutMs = 2000): Promise<DockerHealth> {
-  try {
-    const version = await withDeadline(
-      'version',
-      timeoutMs,
-      'the Docker engine is hung or overloaded',
-      () => docker.version(),
-    );
-    return { ok: true, version: version.Version };
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
+/**
+ * The hub's one Docker client: one connection setting (DOCKER_HOST or `docker.socket`), one
+ * deadline for every call (`call`), one way to open an event stream (`openEvents`, whose
+ * reconnecting is EventStream's). Built once by the core and handed to the catalogue, the
+ * spawner, /health and the CLI: a hung engine fails each of them with the same clear error
+ * within the deadline, instead of hanging a catalogue refresh or a start.
+ */
+export class HubDocker {
+  constructor(
+    /** dockerode itself, for calls made through `call` (or a thin client's own deadline). */
+    readonly api: Docker,
+    /** Per-call deadline (spawner.docker_timeout_seconds); a slower engine counts as down. */
+    readonly timeoutMs: number,
+  ) {}
+
+  /** One Docker call with the deadline; `fn` gets the AbortSignal to hand to dockerode. */
+  call<T>(
+    verb: string,
+    fn: (api: Docker, signal: AbortSignal) => Promise<T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
+    return withDeadline(verb, timeoutMs, HINT, (signal) => fn(this.api, signal));
   }
+
+  /**
+   * Opens the engine's /events stream (JSON lines). The deadline covers the opening only (an
+   * engine that accepts and never answers must not leave the follower waiting forever); the
+   * stream itself lives until `signal` ends it.
+   */
+  async openEvents(
+    filters: Record<string, string[]>,
+    signal: AbortSignal,
+  ): Promise<NodeJS.ReadableStream> {
+    const opened = new AbortController();
+    const onAbort = () => opened.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await withDeadline('events', this.timeoutMs, HINT, (deadline) => {
+        deadline.addEventListener('abort', () => opened.abort(deadline.reason), { once: true });
+        return this.api.getEvents({ filters, abortSignal: opened.signal });
+      });
+    } catch (err) {
+      signal.removeEventListener('abort', onAbort);
+      opened.abort(err);
+      throw err;
+    }
+  }
+
+  /** Pings the engine with a short deadline: a stuck engine must not stall /health. */
+  async health(timeoutMs = 2000): Promise<DockerHealth> {
+    try {
+      const version = await this.call('version', (api) => api.version(), timeoutMs);
+      return { ok: true, version: version.Version };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+}
+
+/**
+ * The engine the hub drives: DOCKER_HOST when set (tcp://, unix://, ssh://), else the socket
+ * from the config. dockerode reads DOCKER_HOST itself when given no options.
+ */
+export function createDockerClient(
+  socketPath: string,
+  timeoutMs: number,
+  env = process.env,
+): HubDocker {
+  return new HubDocker(env.DOCKER_HOST ? new Docker() : new Docker({ socketPath }), timeoutMs);
 }

@@ -63,6 +63,9 @@ export function proxyPart(
     proxy,
     apps: { origins, access },
     shares,
-    stop: async () => proxy.close(),
+    stop: async () => {
+      shares.close();
+      await proxy.close();
+    },
   };
 }

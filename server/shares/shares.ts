@@ -28,6 +28,8 @@ export interface ShareConnection {
 }
 
 const MAX_CACHED = 100_000;
+/** setTimeout's longest delay (about 24.8 days); a later expiry re-arms on the way. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const shareGone = (code: string, message: string): HubError =>
   new HubError(410, code, message);
@@ -50,6 +52,8 @@ export class Shares {
   private readonly cache = new Map<string, ShareRow>();
   private readonly connections = new Map<string, Set<ShareConnection>>();
   private readonly endedListeners: Array<(shareId: string) => void> = [];
+  /** One timer per share with open connections, firing at its expiry. */
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly db: DataSource,
@@ -61,7 +65,7 @@ export class Shares {
     this.access = new ShareAccess(key, now);
   }
 
-  /** Called with a share's id when it ends early (revoked), to close what it opened. */
+  /** Called with a share's id when it ends (revoked, or expired while connected), to close what it opened. */
   onEnded(listener: (shareId: string) => void): void {
     this.endedListeners.push(listener);
   }
@@ -143,7 +147,45 @@ export class Shares {
         details: { share: id, connections: this.connectedTo(id).length },
       });
     }
+    this.end(id);
+  }
+
+  private end(id: string): void {
+    this.disarm(id);
     for (const l of this.endedListeners) l(id);
+  }
+
+  /**
+   * Closes a connected share's sockets at its expiry moment, not at the proxy's next sweep: a
+   * link that says "until 12:00" must not show the app at 12:00:29.
+   */
+  private arm(shareId: string): void {
+    if (this.expiryTimers.has(shareId)) return;
+    const expires = this.cache.get(shareId)?.expires_at?.getTime();
+    if (expires === undefined) return;
+    const wait = expires - this.now();
+    const timer = setTimeout(
+      () => {
+        this.expiryTimers.delete(shareId);
+        if (!this.connections.has(shareId)) return;
+        if (wait > MAX_TIMER_MS) this.arm(shareId);
+        else this.end(shareId);
+      },
+      Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+    );
+    timer.unref();
+    this.expiryTimers.set(shareId, timer);
+  }
+
+  private disarm(shareId: string): void {
+    const timer = this.expiryTimers.get(shareId);
+    if (timer) clearTimeout(timer);
+    this.expiryTimers.delete(shareId);
+  }
+
+  /** Stops the expiry timers (the hub is closing). */
+  close(): void {
+    for (const id of [...this.expiryTimers.keys()]) this.disarm(id);
   }
 
   /** Why the share cannot be used now (revoked, expired); null when live. */
@@ -185,9 +227,12 @@ export class Shares {
     let set = this.connections.get(shareId);
     if (!set) this.connections.set(shareId, (set = new Set()));
     set.add(c);
+    this.arm(shareId);
     return () => {
       set.delete(c);
-      if (!set.size) this.connections.delete(shareId);
+      if (set.size || this.connections.get(shareId) !== set) return;
+      this.connections.delete(shareId);
+      this.disarm(shareId);
     };
   }
 

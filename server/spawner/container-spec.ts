@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { Dockerode } from '../docker/client';
 import { LABELS } from './names';
 import type { SpawnRequest } from './spawner';
 

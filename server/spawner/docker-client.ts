@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { Dockerode } from '../docker/client';
 import { DockerTimeout, withDeadline } from '../docker/deadline';
 import { ServiceUnavailable } from '../errors';
 import type { Logger } from '../log';

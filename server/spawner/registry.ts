@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { HubDocker } from '../docker/client';
 import type { HubConfig } from '../config/schema';
 import type { Logger } from '../log';
 import { DockerClient } from './docker-client';
@@ -10,7 +10,8 @@ import { SwarmSpawner } from './swarm-spawner';
 /** Everything a spawner implementation may be built from. */
 export interface SpawnerDeps {
   config: HubConfig;
-  docker: Dockerode;
+  /** The hub's one Docker client; a spawner's thin client speaks through its `api`. */
+  docker: HubDocker;
   log: Logger;
   /** This installation (install-id.ts): what it creates carries the id, and only that is removed. */
   install: InstallIdentity;
@@ -27,7 +28,7 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
   docker: ({ config, docker, log, install }) =>
     new DockerSpawner(
       new DockerClient(
-        docker,
+        docker.api,
         log.child({ ns: 'docker' }),
         config.spawner.docker_timeout_seconds * 1000,
       ),
@@ -45,7 +46,7 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
     ),
   swarm: ({ config, docker, log, install }) =>
     new SwarmSpawner(
-      docker,
+      docker.api,
       {
         realm: config.realm,
         install,

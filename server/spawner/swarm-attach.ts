@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type Dockerode from 'dockerode';
+import type { Dockerode } from '../docker/client';
 import { dockerMessage, statusOf } from './docker-client';
 
 /**

@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { Dockerode } from '../docker/client';
 import { HubError } from '../errors';
 import type { Logger } from '../log';
 import { chooseWebPort } from './container-spec';

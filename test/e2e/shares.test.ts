@@ -55,6 +55,20 @@ async function connected(page: Page): Promise<Locator> {
   return canvas;
 }
 
+/**
+ * `page.goto`, once more when Chromium aborted it because container starts on this host looked
+ * like a network change (net::ERR_NETWORK_CHANGED), as connected() allows one reload.
+ */
+async function goto(page: Page, url: string): Promise<void> {
+  try {
+    await page.goto(url);
+  } catch (err) {
+    if (!/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+    console.log(`navigating again: ${String(err).split('\n')[0]}`);
+    await page.goto(url);
+  }
+}
+
 /** True when `path` exists in the container (the xterm ran a command the test typed). */
 async function fileExists(containerId: string, path: string): Promise<boolean> {
   const exec = await docker
@@ -120,11 +134,11 @@ it('the viewer sees the owner type, cannot type itself, and is cut off by revoki
   const ownerTraffic = recordTraffic(o.context);
   try {
     await logIn(o.page, OWNER.name, OWNER.password);
-    await o.page.goto(`${hub.url}${new URL(started.body.url).pathname}`);
+    await goto(o.page, `${hub.url}${new URL(started.body.url).pathname}`);
     const ownerCanvas = await connected(o.page);
 
     await logIn(v.page, VIEWER.name, VIEWER.password);
-    await v.page.goto(made.body.url);
+    await goto(v.page, made.body.url);
     expect(new URL(v.page.url()).host).toBe(new URL(started.body.url).host);
     let viewerCanvas = await connected(v.page);
 
@@ -155,7 +169,7 @@ it('the viewer sees the owner type, cannot type itself, and is cut off by revoki
         if (typeof f.payload !== 'string') sent.push(f.payload);
       }),
     );
-    await v.page.goto(`${new URL(started.body.url).href}?view_only=false`);
+    await goto(v.page, `${new URL(started.body.url).href}?view_only=false`);
     viewerCanvas = await connected(v.page);
     await viewerCanvas.click({ position: { x: 200, y: 200 } });
     await v.page.keyboard.type('touch /tmp/viewer-typed', { delay: 20 });
@@ -194,6 +208,94 @@ it('the viewer sees the owner type, cannot type itself, and is cut off by revoki
     console.log(
       `owner traffic:\n${ownerTraffic.join('\n')}\nviewer traffic:\n${traffic.join('\n')}`,
     );
+    throw err;
+  } finally {
+    await o.context.close();
+    await v.context.close();
+  }
+});
+
+it('the owner shares through the dialog, sees the viewer, and revokes the link', async () => {
+  const apps =
+    await owner.json<Array<{ mapping_id: string; image: { ui_name: string } }>>(
+      '/api/v1/applications',
+    );
+  // Joins the container of the test above when it is still running, else starts one.
+  const started = await owner.json<{ url_id: string; url: string }>('/api/v1/containers', {
+    method: 'POST',
+    json: { mapping_id: apps.body[0].mapping_id },
+  });
+  expect([200, 201]).toContain(started.status);
+  const appName = apps.body[0].image.ui_name;
+
+  const o = await newPage(browser, { baseURL: hub.url });
+  const v = await newPage(browser, { baseURL: hub.url });
+  const traffic = recordTraffic(v.context);
+  try {
+    await logIn(o.page, OWNER.name, OWNER.password);
+    const shareButton = o.page.getByRole('button', { name: `Share ${appName}` });
+    // One reload allowed: container starts on this host abort module loads (see connected()).
+    await shareButton.waitFor({ timeout: 30_000 }).catch(async () => {
+      console.log('reloading the launcher once: no Share button');
+      await o.page.reload();
+      await shareButton.waitFor();
+    });
+    await shareButton.click();
+    const dialog = o.page.getByRole('dialog', { name: `Share ${appName}` });
+    await dialog.waitFor();
+    // A desktop app: view only is offered, and chosen first.
+    expect(await dialog.getByRole('radio', { name: 'Only watch (view)' }).isChecked()).toBe(true);
+    await dialog.getByLabel('User name').fill(VIEWER.name);
+    await dialog.getByLabel('Link works for').selectOption({ label: '15 minutes' });
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const linkBox = dialog.getByRole('textbox', { name: 'Share link', exact: true });
+    await linkBox.waitFor();
+    const link = await linkBox.inputValue();
+    expect(link).toMatch(/\/share\/[0-9a-f]{32}$/);
+    // The link just made, among any the test above left live.
+    const listed = dialog.locator(`li[data-share="${link.split('/').pop()}"]`);
+    await listed.waitFor();
+    expect(await listed.innerText()).toContain(`View only for ${VIEWER.name}`);
+    await screenshot(o.page, 'share-dialog-created');
+
+    // The viewer opens the link; the owner's list shows them connected.
+    await logIn(v.page, VIEWER.name, VIEWER.password);
+    await goto(v.page, link);
+    await connected(v.page);
+    const connectedLine = listed.getByTestId('share-connected');
+    await pollUntil(
+      () => connectedLine.innerText(),
+      (t) => t.includes(`Connected now: ${VIEWER.name}`),
+      'the owner to see the viewer connected',
+      30_000,
+    );
+    await screenshot(o.page, 'share-dialog-viewer-connected');
+
+    // Revoke from the dialog: the viewer is cut off, and the link now explains why.
+    await listed
+      .first()
+      .getByRole('button', { name: `Revoke the link for ${VIEWER.name}` })
+      .click();
+    await pollUntil(
+      () => v.page.locator('html.noVNC_connected').count(),
+      (n) => n === 0,
+      'the viewer to be disconnected',
+      30_000,
+    );
+    await listed.waitFor({ state: 'detached' });
+    await goto(v.page, link);
+    const problem = v.page.getByTestId('share-problem');
+    await problem.waitFor();
+    expect(await problem.getAttribute('data-code')).toBe('share_revoked');
+    expect(await v.page.getByRole('heading', { level: 1 }).innerText()).toBe(
+      'This share link was revoked',
+    );
+    await screenshot(v.page, 'share-link-revoked-page');
+    await v.page.getByRole('link', { name: 'Back to your applications' }).click();
+    await v.page.waitForURL(`${hub.url}/**`);
+  } catch (err) {
+    failed = true;
+    console.log(`viewer traffic:\n${traffic.join('\n')}`);
     throw err;
   } finally {
     await o.context.close();

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { Catalog } from '../../server/catalog/catalog';
+import { HubDocker } from '../../server/docker/client';
 import { encodePng } from '../../server/catalog/png';
 import { appLabels, TestImages } from '../helpers/images';
 
@@ -115,7 +116,11 @@ describe('Catalog on the real engine', () => {
   let catalog: Catalog;
 
   beforeAll(async () => {
-    catalog = new Catalog({ docker, rescanSeconds: 3600, iconMaxBytes: 256 * 1024 });
+    catalog = new Catalog({
+      docker: new HubDocker(docker, 30_000),
+      rescanSeconds: 3600,
+      iconMaxBytes: 256 * 1024,
+    });
     await catalog.start();
     await until('event stream connected', () => catalog.status().events_connected);
   });
@@ -239,7 +244,7 @@ describe('Catalog when the engine goes away and comes back', () => {
 
   it('starts with the engine down, then catches up when it appears', async () => {
     catalog = new Catalog({
-      docker: new Dockerode({ socketPath: engine.socketPath }),
+      docker: new HubDocker(new Dockerode({ socketPath: engine.socketPath }), 30_000),
       rescanSeconds: 3600,
       iconMaxBytes: 256 * 1024,
       reconnectMs: 50,

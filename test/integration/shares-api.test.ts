@@ -174,5 +174,16 @@ describe('a stopped app', () => {
     expect(link.status).toBe(410);
     expect(link.body.error.code).toBe('share_app_stopped');
     expect((await share(alice, c.web, { mode: 'control' })).status).toBe(404);
+
+    // A browser gets a page with the reason and the way back, not JSON.
+    const browser = await bob.fetch(`/share/${made.body.id}`, {
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
+    expect(browser.status).toBe(410);
+    expect(browser.headers.get('content-type')).toMatch(/^text\/html/);
+    const text = await browser.text();
+    expect(text).toContain('The shared application is not running');
+    expect(text).toContain('ask its owner to start it and share it again');
+    expect(text).toContain('<a href="/">Back to your applications</a>');
   });
 });

@@ -52,7 +52,7 @@ const TYPE_LABEL: Record<string, string> = { vncapp: 'Desktop', webapp: 'Web' };
  * One application of the user: icon, name, description, type, live status, launch options
  * and the actions that fit its state. Holds no data of its own: the launcher passes the app,
  * its container and any action in flight down, and listens for `app-start`, `app-stop`,
- * `app-embed` and `app-keepalive`.
+ * `app-embed`, `app-share` and `app-keepalive`.
  */
 @customElement('hub-app-card')
 export class HubAppCard extends LitElement {
@@ -415,6 +415,18 @@ export class HubAppCard extends LitElement {
                 @click=${() => this.emit('app-embed', { app: this.app, container: c })}
               >
                 Open here
+              </button>`
+            : null
+        }
+        ${
+          running && this.app.policy.allow_view
+            ? html`<button
+                class="btn"
+                type="button"
+                aria-label="Share ${name}"
+                @click=${() => this.emit('app-share', { app: this.app, container: c })}
+              >
+                Share
               </button>`
             : null
         }

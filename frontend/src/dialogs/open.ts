@@ -99,3 +99,13 @@ export async function openEmbedded(url: string, title: string): Promise<void> {
   await import('./embed-view');
   await show<void>('hub-embed-view', { url, heading: title });
 }
+
+/** Shares a running app: new links, the live ones with who is connected, revoke. */
+export async function openShareDialog(
+  urlId: string,
+  title: string,
+  appType: string | null,
+): Promise<void> {
+  await import('./share-dialog');
+  await show<void>('hub-share-dialog', { urlId, heading: title, appType });
+}

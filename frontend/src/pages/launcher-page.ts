@@ -22,7 +22,7 @@ import {
 import { subscribeProgress } from '../data/progress';
 import type { Application, Container, ProgressEvent } from '../data/types';
 import { safeHref } from '../data/urls';
-import { confirmAction, openEmbedded } from '../dialogs/open';
+import { confirmAction, openEmbedded, openShareDialog } from '../dialogs/open';
 import { theme } from '../styles/theme';
 
 /** How often statuses refresh while the page is visible. */
@@ -316,6 +316,11 @@ export class HubLauncherPage extends LitElement {
     if (url) await openEmbedded(url, app.image.ui_name || app.image.name);
   }
 
+  private async onShare(e: CustomEvent<ContainerDetail>): Promise<void> {
+    const { app, container } = e.detail;
+    await openShareDialog(container.url_id, app.image.ui_name || app.image.name, app.image.type);
+  }
+
   private renderWanted() {
     const app = this.wanted ? this.apps?.find((a) => a.mapping_id === this.wanted) : undefined;
     if (!app) return null;
@@ -368,6 +373,7 @@ export class HubLauncherPage extends LitElement {
               @app-restart=${this.onRestart}
               @app-keepalive=${this.onKeepAlive}
               @app-embed=${this.onEmbed}
+              @app-share=${this.onShare}
             >
               ${shown.map(
                 (app) =>

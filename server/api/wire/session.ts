@@ -28,6 +28,10 @@ export const Me = z
       description:
         'Apps are served on <url_id>.<apps_domain>; null when they share the hub origin (GET /api/v1/me only).',
     }),
+    shares_anonymous: z.boolean().optional().openapi({
+      description:
+        'Whether share links may name no user and open without a hub login (config shares.anonymous; GET /api/v1/me only).',
+    }),
   })
   .openapi('Me');
 export type Me = z.infer<typeof Me>;

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { Catalog } from '../../../server/catalog/catalog';
 import type { ImageEngine } from '../../../server/catalog/discovery';
+import { HubDocker } from '../../../server/docker/client';
 import { label } from '../../../server/catalog/labels';
 import { encodePng } from '../../../server/catalog/png';
 import { ServiceUnavailable } from '../../../server/errors';
@@ -80,7 +81,7 @@ class SwitchableEngine {
         return s;
       },
     };
-    return api as unknown as ImageEngine;
+    return new HubDocker(api as unknown as Dockerode, 30_000) satisfies ImageEngine;
   }
 }
 
