@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { HubDocker } from '../docker/client';
 import type { Core } from '../core';
 import type { Logger } from '../log';
 import { LABELS } from '../spawner/names';
@@ -23,7 +23,7 @@ export interface UpdateInfo {
 
 const NONE: UpdateInfo = { update_available: false, image_id: null, latest_image_id: null };
 
-type ContainerEngine = Pick<Dockerode, 'listContainers'>;
+type ContainerEngine = Pick<HubDocker, 'call'>;
 
 export interface AppUpdatesOptions {
   docker: ContainerEngine;
@@ -163,7 +163,13 @@ export class AppUpdates {
   /** One listing of the realm's containers fills the cache; concurrent callers share it. */
   private listRunning(): Promise<void> {
     this.listing ??= this.opts.docker
-      .listContainers({ all: true, filters: { label: [`${LABELS.realm}=${this.opts.realm}`] } })
+      .call('list containers', (api, abortSignal) =>
+        api.listContainers({
+          all: true,
+          filters: { label: [`${LABELS.realm}=${this.opts.realm}`] },
+          abortSignal,
+        }),
+      )
       .then((list) => {
         const seen = new Set<string>();
         for (const c of list) {

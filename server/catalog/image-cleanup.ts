@@ -1,5 +1,5 @@
-import type Dockerode from 'dockerode';
 import type { Core } from '../core';
+import type { Dockerode, HubDocker } from '../docker/client';
 import { HubError, ServiceUnavailable } from '../errors';
 import { clip } from '../log';
 import { normalizeImageRef } from './image-ref';
@@ -12,7 +12,7 @@ import { hasAppLabels } from './labels';
  * reported and the image stays.
  */
 
-type ImageDocker = Pick<Dockerode, 'listImages' | 'listContainers' | 'getImage'>;
+type ImageDocker = Pick<HubDocker, 'call'>;
 
 /** An image the clean-up would remove, and why it counts as unused. */
 export interface UnusedImage {
@@ -47,7 +47,11 @@ async function engine<T>(what: string, work: () => Promise<T>): Promise<T> {
 
 /** Image id → names of the containers (any state) created from it. */
 export async function containersByImage(docker: ImageDocker): Promise<Map<string, string[]>> {
-  const list = await engine('listing containers', () => docker.listContainers({ all: true }));
+  const list = await engine('listing containers', () =>
+    docker.call('list containers', (api, abortSignal) =>
+      api.listContainers({ all: true, abortSignal }),
+    ),
+  );
   const out = new Map<string, string[]>();
   for (const c of list) {
     const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
@@ -73,7 +77,9 @@ function realTags(tags: string[] | null | undefined): string[] {
 export async function listUnusedImages(core: Pick<Core, 'db' | 'docker'>): Promise<UnusedImage[]> {
   const docker: ImageDocker = core.docker;
   const [images, used, registered] = await Promise.all([
-    engine('listing images', () => docker.listImages({ all: false })),
+    engine('listing images', () =>
+      docker.call('list images', (api, abortSignal) => api.listImages({ all: false, abortSignal })),
+    ),
     containersByImage(docker),
     registeredRefs(core),
   ]);
@@ -103,8 +109,10 @@ function statusOf(err: unknown): number | undefined {
 /** Removes one image without force: each tag first (untag), the id last (delete). */
 async function removeImage(docker: ImageDocker, image: UnusedImage): Promise<Removal> {
   try {
-    for (const tag of image.repo_tags) await docker.getImage(tag).remove();
-    if (image.repo_tags.length === 0) await docker.getImage(image.id).remove();
+    for (const tag of image.repo_tags)
+      await docker.call('remove image', (api) => api.getImage(tag).remove());
+    if (image.repo_tags.length === 0)
+      await docker.call('remove image', (api) => api.getImage(image.id).remove());
     return { id: image.id, repo_tags: image.repo_tags, removed: true };
   } catch (err) {
     if (statusOf(err) === 404) return { id: image.id, repo_tags: image.repo_tags, removed: true };
@@ -166,7 +174,7 @@ export async function checkImageRemovable(
   const docker: ImageDocker = core.docker;
   let info: Dockerode.ImageInspectInfo;
   try {
-    info = await docker.getImage(ref).inspect();
+    info = await docker.call('inspect image', (api) => api.getImage(ref).inspect());
   } catch (err) {
     if (statusOf(err) === 404) return null;
     return engine('inspecting the image', () => Promise.reject(err));
@@ -190,7 +198,7 @@ export async function removeRegisteredImage(
   ref: string,
 ): Promise<{ removed: boolean; reason?: string }> {
   try {
-    await core.docker.getImage(ref).remove();
+    await core.docker.call('remove image', (api) => api.getImage(ref).remove());
     return { removed: true };
   } catch (err) {
     if (statusOf(err) === 404) return { removed: true };

@@ -105,11 +105,14 @@ export function registerUserCommands(
         const found = await hub.users.get(name);
         if (opts.deleteWorkspace) {
           // The CLI stops nothing: a running app could still be writing into the folder.
-          const running = await hub.docker.listContainers({
-            filters: {
-              label: [`${LABELS.realm}=${hub.config.realm}`, `${LABELS.user}=${found.name}`],
-            },
-          });
+          const running = await hub.docker.call('list containers', (api, abortSignal) =>
+            api.listContainers({
+              filters: {
+                label: [`${LABELS.realm}=${hub.config.realm}`, `${LABELS.user}=${found.name}`],
+              },
+              abortSignal,
+            }),
+          );
           if (running.length > 0) {
             throw new HubError(
               409,
