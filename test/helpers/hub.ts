@@ -145,8 +145,19 @@ export async function bootHub(
     HUB_REALM: `test-${process.pid}`,
     ...opts.env,
   };
-  // Example images are offered only where a test asks for them.
-  const running = await startHub({ env, overrides: { example_images: [], ...overrides } });
+  // Example images are offered only where a test asks for them, and warm starts (a hidden
+  // container made at sign-in) only where a test turns them on: other tests count containers.
+  const running = await startHub({
+    env,
+    overrides: {
+      example_images: [],
+      ...overrides,
+      spawner: {
+        ...overrides.spawner,
+        warm_start: { enabled: false, ...overrides.spawner?.warm_start },
+      },
+    },
+  });
   const th: TestHub = {
     ...running,
     dataDir,
