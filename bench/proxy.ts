@@ -7,7 +7,8 @@
  *   node -r @swc-node/register bench/proxy.ts            the comparison table
  *   node -r @swc-node/register bench/proxy.ts --closing  only the app closing connections
  *   node -r @swc-node/register bench/proxy.ts --engines  the hub's engine vs the http-proxy packages
- *   BENCH_CPU_PROF=/tmp/prof ...                         CPU profiles of the hub's proxy processes
+ *   BENCH_CPU_PROF=/tmp/prof ...                         CPU profiles of the hub's proxy processes,
+ *                                                        each summarised at the end (see cpuProfileSummary)
  *
  * Each proxy runs in its own process and the load generator in this one, so they do not share
  * an event loop. configurable-http-proxy is installed into /tmp/chp on first use (never into
@@ -803,6 +804,41 @@ async function soak(e: Endpoint): Promise<void> {
     await Promise.all(Array.from({ length: 50 }, leaveMidDownload));
 }
 
+/**
+ * What one CPU profile of a hub proxy process says about the hub's own work: the self time of
+ * the hub's modules (server/), as a fraction of the self time of the two socket writes every
+ * exchange makes (`writev` of the answer to the client, the request's write to the app). The
+ * writes are the yardstick: one each per request, so the fraction compares runs of different
+ * lengths and loads, and start-up (module loading) falls outside both.
+ */
+export function cpuProfileSummary(file: string): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  let writes = 0;
+  const hub = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = frames.get(id);
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (!frame) return;
+    if (frame.functionName === 'writev' || frame.functionName === 'writeLatin1String') writes += dt;
+    const at = frame.url.indexOf('/server/');
+    if (at >= 0) {
+      const mod = frame.url.slice(at + 1);
+      hub.set(mod, (hub.get(mod) ?? 0) + dt);
+    }
+  });
+  const total = [...hub.values()].reduce((a, b) => a + b, 0);
+  const top = [...hub]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([mod, t]) => `${mod.replace(/^server\//, '')} ${fmt(t / writes, 3)}`);
+  return `${path.basename(file)}: hub modules' self time ${fmt(total / writes, 3)} of the socket writes' (${top.join(', ')})`;
+}
+
 if (require.main === module) {
   if (process.env.BENCH_ROLE === 'proxy') {
     void proxyChild();
@@ -818,9 +854,16 @@ if (require.main === module) {
       process.exit(1);
     });
   } else {
-    runProxyBench().catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+    runProxyBench()
+      .then(() => {
+        const dir = process.env.BENCH_CPU_PROF;
+        if (!dir) return;
+        for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile')))
+          console.log(cpuProfileSummary(path.join(dir, f)));
+      })
+      .catch((err) => {
+        console.error(err);
+        process.exit(1);
+      });
   }
 }

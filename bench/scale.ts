@@ -5,12 +5,17 @@
  *   - the hub's RSS with 10 and with N containers;
  *   - listing the user's containers and applications with 10 and with N;
  *   - a proxied request (bearer token, hub origin) to one app while the hub routes 10 vs N
- *     (target: flat, within 10 %);
+ *     (target: flat, within 10 %), and the same request straight to the container's address
+ *     (no hub) at both points, which tells the host's cost of N containers (N veths on one
+ *     bridge, conntrack) apart from the hub's own: the hub's share is proxied minus direct;
+ *   - what the hub's memory is made of at both points (V8 heap, external, RSS, from the
+ *     hub's own /metrics); with `--heap-snapshot` also the objects that grow from 10 to N
+ *     routes, by constructor, from two V8 heap snapshots of the hub;
  *   - a restart: time until the port opens and until every route answers again (16 in
  *     flight), and the same requests' latency right after the restart vs before it (target:
  *     no slower), RSS after the restart.
  *
- *   node -r @swc-node/register bench/scale.ts [--n 1000]
+ *   node -r @swc-node/register bench/scale.ts [--n 1000] [--heap-snapshot]
  *
  * The hub runs as in production (`npm run build:server`, then node dist/server/main.js) in a
  * child process, with a temp data folder, its own realm and network; everything is removed by
@@ -23,6 +28,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
+import { LABELS } from '../server/spawner/names';
 import { Client } from '../test/helpers/hub';
 import { appLabels, TestImages } from '../test/helpers/images';
 import { cleanupRealm, WEB_CMD } from '../test/integration/spawner-fixtures';
@@ -35,6 +41,7 @@ const START_PARALLEL = 8;
 const PROBE_PARALLEL = 16;
 const LATENCY_SAMPLES = 400;
 const ADMIN_PASSWORD = 'bench-admin-password';
+const HEAP_SNAPSHOTS = process.argv.includes('--heap-snapshot');
 
 interface Hub {
   proc: ChildProcess;
@@ -43,9 +50,13 @@ interface Hub {
   startMs: number;
 }
 
-function startHub(env: NodeJS.ProcessEnv): Promise<Hub> {
+function startHub(env: NodeJS.ProcessEnv, snapshotDir?: string): Promise<Hub> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js')], {
+  // SIGUSR2 makes the hub write a heap snapshot (only when asked for: it stops the hub a while).
+  const flags = snapshotDir
+    ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]
+    : [];
+  const proc = spawn(process.execPath, [...flags, path.join(ROOT, 'dist/server/main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -78,10 +89,11 @@ function rssMb(pid: number): number {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: PROBE_PARALLEL });
 
-function get(url: string, token: string): Promise<{ status: number; ms: number }> {
+function get(url: string, token?: string): Promise<{ status: number; ms: number }> {
   const t0 = performance.now();
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
   return new Promise((resolve) => {
-    const req = http.get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = http.get(url, { agent, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
     });
@@ -104,7 +116,7 @@ async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<voi
 }
 
 /** Median latency of `samples` sequential GETs of `url`, after a short warm-up. */
-async function latency(url: string, token: string, samples = LATENCY_SAMPLES): Promise<number> {
+async function latency(url: string, token?: string, samples = LATENCY_SAMPLES): Promise<number> {
   for (let i = 0; i < 20; i++) await get(url, token);
   const ms: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -115,21 +127,127 @@ async function latency(url: string, token: string, samples = LATENCY_SAMPLES): P
   return median(ms);
 }
 
-interface Phase {
+/** What the hub's memory is made of, from its own /metrics (prom-client's process metrics). */
+interface Memory {
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+}
+
+async function memory(hub: Hub): Promise<Memory> {
+  const text = await (await fetch(`${hub.url}/metrics`)).text();
+  const mb = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return {
+    heapUsedMb: mb('hub_process_nodejs_heap_size_used_bytes'),
+    heapTotalMb: mb('hub_process_nodejs_heap_size_total_bytes'),
+    externalMb: mb('hub_process_nodejs_external_memory_bytes'),
+  };
+}
+
+interface Phase extends Memory {
   rssMb: number;
   listMs: number;
   appsMs: number;
   proxyMs: number;
+  /** The same GET straight to the container (no hub): the host's share of the latency. */
+  directMs: number;
+  /** Heap snapshot file, with --heap-snapshot. */
+  snapshot?: string;
 }
 
-async function measure(hub: Hub, token: string, appPath: string): Promise<Phase> {
+async function measure(
+  hub: Hub,
+  token: string,
+  appPath: string,
+  directUrl: string,
+  snapshotDir?: string,
+): Promise<Phase> {
   await new Promise((r) => setTimeout(r, 2000));
-  return {
+  // Interleaved, so that load from elsewhere on the machine falls on both alike.
+  const proxied: number[] = [];
+  const direct: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    proxied.push(await latency(`${hub.url}${appPath}`, token, LATENCY_SAMPLES / 4));
+    direct.push(await latency(directUrl, undefined, LATENCY_SAMPLES / 4));
+  }
+  const phase: Phase = {
     rssMb: rssMb(hub.proc.pid ?? 0),
+    ...(await memory(hub)),
     listMs: await latency(`${hub.url}/api/v1/containers`, token, 50),
     appsMs: await latency(`${hub.url}/api/v1/applications`, token, 50),
-    proxyMs: await latency(`${hub.url}${appPath}`, token),
+    proxyMs: median(proxied),
+    directMs: median(direct),
   };
+  if (snapshotDir) phase.snapshot = await heapSnapshot(hub, snapshotDir);
+  return phase;
+}
+
+/** Makes the hub write a heap snapshot (SIGUSR2) and waits until the file is complete. */
+async function heapSnapshot(hub: Hub, dir: string): Promise<string> {
+  const before = new Set(fs.readdirSync(dir));
+  hub.proc.kill('SIGUSR2');
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = fs.readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    // Written in one go by the hub's main thread: complete once the hub answers again.
+    if ((await get(`${hub.url}/health`)).status) return path.join(dir, file);
+  }
+}
+
+/** Retained-by-itself bytes and counts per constructor name in a V8 heap snapshot. */
+function heapByConstructor(file: string): Map<string, { count: number; bytes: number }> {
+  const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const types = snap.snapshot.meta.node_types[0];
+  const out = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + typeAt]];
+    const name =
+      type === 'object' || type === 'closure' || type === 'native'
+        ? `${type === 'closure' ? 'closure ' : ''}${snap.strings[snap.nodes[i + nameAt]]}`
+        : `(${type})`;
+    const e = out.get(name) ?? { count: 0, bytes: 0 };
+    e.count++;
+    e.bytes += snap.nodes[i + sizeAt];
+    out.set(name, e);
+  }
+  return out;
+}
+
+/** The kinds of object whose bytes grew most between two snapshots, as printable lines. */
+function heapGrowth(small: string, large: string, top = 15): string[] {
+  const a = heapByConstructor(small);
+  const b = heapByConstructor(large);
+  return [...b]
+    .map(([name, e]) => {
+      const was = a.get(name) ?? { count: 0, bytes: 0 };
+      return { name, count: e.count - was.count, bytes: e.bytes - was.bytes };
+    })
+    .sort((x, y) => y.bytes - x.bytes)
+    .slice(0, top)
+    .map(
+      (g) =>
+        `  ${(g.bytes / 2 ** 20).toFixed(2).padStart(7)} MB ${String(g.count).padStart(8)} × ${g.name.slice(0, 60)}`,
+    );
+}
+
+/** `http://<ip>:8888<path>`: the container of `appPath` straight from this host, no hub. */
+async function directUrlOf(docker: Dockerode, network: string, appPath: string): Promise<string> {
+  const urlId = appPath.split('/')[4];
+  const [c] = await docker.listContainers({
+    filters: { label: [`${LABELS.urlId}=${urlId}`] },
+  });
+  const ip = c?.NetworkSettings?.Networks?.[network]?.IPAddress;
+  if (!ip) throw new Error(`no address on ${network} for the container of ${appPath}`);
+  return `http://${ip}:8888${appPath}`;
 }
 
 async function main(): Promise<void> {
@@ -139,6 +257,9 @@ async function main(): Promise<void> {
   const realm = `bench-scale-${run}`;
   const network = `hub-bench-scale-${run}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-scale-'));
+  const snapshotDir = HEAP_SNAPSHOTS
+    ? fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-heap-'))
+    : undefined;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     DOCKER_HOST: process.env.DOCKER_HOST,
@@ -162,7 +283,7 @@ async function main(): Promise<void> {
         labels: appLabels({ ui_name: 'Scale', type: 'webapp' }),
       })
     ).ref;
-    hub = await startHub(env);
+    hub = await startHub(env, snapshotDir);
     const admin = new Client(hub.url);
     if ((await admin.login('admin', ADMIN_PASSWORD)).status !== 200) throw new Error('login');
     await admin.json('/api/v1/admin/users', {
@@ -198,11 +319,12 @@ async function main(): Promise<void> {
 
     await startAll(grants.slice(0, SMALL));
     const probe = paths[0];
-    const small = await measure(hub, token, probe);
+    const direct = await directUrlOf(docker, network, probe);
+    const small = await measure(hub, token, probe, direct, snapshotDir);
     const t0 = performance.now();
     await startAll(grants.slice(SMALL));
     const startedIn = performance.now() - t0;
-    const large = await measure(hub, token, probe);
+    const large = await measure(hub, token, probe, direct, snapshotDir);
 
     // A restart: containers keep running and are adopted; every route must answer again.
     await stopHub(hub);
@@ -215,29 +337,47 @@ async function main(): Promise<void> {
       firstMs.push(r.ms);
     });
     const allRoutesMs = performance.now() - tRoutes;
-    const after = await measure(hub, token, probe);
+    const after = await measure(hub, token, probe, direct);
 
     const f = (x: number, d = 2) => x.toFixed(d);
+    const row = (label: string, pick: (p: Phase) => number, d = 2) =>
+      `${label.padEnd(34)}${f(pick(small), d).padStart(12)}${f(pick(large), d).padStart(12)}${f(pick(after), d).padStart(15)}`;
+    const hubShare = (p: Phase) => p.proxyMs - p.directMs;
     console.log(
       [
         `scale: one hub, ${N} running containers (busybox httpd); medians, ms`,
         `${''.padEnd(34)}${`${SMALL} routes`.padStart(12)}${`${N} routes`.padStart(12)}${'after restart'.padStart(15)}`,
-        `${'hub RSS (MB)'.padEnd(34)}${f(small.rssMb, 0).padStart(12)}${f(large.rssMb, 0).padStart(12)}${f(after.rssMb, 0).padStart(15)}`,
-        `${'GET /api/v1/containers'.padEnd(34)}${f(small.listMs).padStart(12)}${f(large.listMs).padStart(12)}${f(after.listMs).padStart(15)}`,
-        `${'GET /api/v1/applications'.padEnd(34)}${f(small.appsMs).padStart(12)}${f(large.appsMs).padStart(12)}${f(after.appsMs).padStart(15)}`,
-        `${'proxied GET (bearer)'.padEnd(34)}${f(small.proxyMs, 3).padStart(12)}${f(large.proxyMs, 3).padStart(12)}${f(after.proxyMs, 3).padStart(15)}`,
+        row('hub RSS (MB)', (p) => p.rssMb, 0),
+        row('  V8 heap used / total (MB)', (p) => p.heapUsedMb, 1) +
+          `  / ${f(small.heapTotalMb, 1)}, ${f(large.heapTotalMb, 1)}, ${f(after.heapTotalMb, 1)}`,
+        row('  external (buffers, MB)', (p) => p.externalMb, 1),
+        row('GET /api/v1/containers', (p) => p.listMs),
+        row('GET /api/v1/applications', (p) => p.appsMs),
+        row('proxied GET (bearer)', (p) => p.proxyMs, 3),
+        row('direct GET (container address)', (p) => p.directMs, 3),
+        row("hub's share (proxied − direct)", hubShare, 3),
         `started ${N - SMALL} containers in ${f(startedIn / 1000, 1)} s (${START_PARALLEL} in flight)`,
         `restart: port open after ${f(hub.startMs / 1000, 2)} s; every route answered after ${f(allRoutesMs / 1000, 2)} s more (${PROBE_PARALLEL} in flight), first request median ${f(median(firstMs), 2)} ms`,
         `ratios: proxy ${N}/${SMALL} routes ${f(large.proxyMs / small.proxyMs, 3)} (target ≤ 1.10); ` +
+          `direct ${N}/${SMALL} ${f(large.directMs / small.directMs, 3)} (the host's part); ` +
+          `hub's share ${N}/${SMALL} ${f(hubShare(large) / hubShare(small), 3)}; ` +
           `proxy after/before restart ${f(after.proxyMs / large.proxyMs, 3)} (target ≤ 1.00); ` +
           `list ${N}/${SMALL} ${f(large.listMs / small.listMs, 1)}x; RSS ${f(large.rssMb, 0)} MB (target < 150 MB at 1,000)`,
       ].join('\n'),
     );
+    if (small.snapshot && large.snapshot) {
+      console.log(
+        `V8 heap growth from ${SMALL} to ${N} routes, by kind of object (self size); the RSS ` +
+          `at ${N} routes above includes the snapshot at ${SMALL} (run without --heap-snapshot for RSS):`,
+      );
+      console.log(heapGrowth(small.snapshot, large.snapshot).join('\n'));
+    }
   } finally {
     if (hub) await stopHub(hub).catch(() => undefined);
     agent.destroy();
     await cleanupRealm(docker, realm, network).catch((err: Error) => console.error(err.message));
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (snapshotDir) fs.rmSync(snapshotDir, { recursive: true, force: true });
   }
 }
 

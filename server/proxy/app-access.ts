@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { cookieValue } from '../auth/cookies';
 
 /**
  * How a browser logged in on the hub's origin gets into an app's own origin, where the hub's
@@ -79,8 +78,9 @@ export class AppAccess {
   sessionOf(req: IncomingMessage, urlId: string): string | null {
     const header = req.headers.cookie;
     if (!header?.includes(APP_COOKIE)) return null;
-    for (const name of APP_COOKIE_NAMES) {
-      const value = cookieValue(header, name);
+    // One pass over the header for all four names; they are then tried in their order.
+    const values = appCookieValues(header);
+    for (const value of values) {
       const hash = value ? this.verify(urlId, value) : null;
       if (hash) return hash;
     }
@@ -136,4 +136,16 @@ export class AppAccess {
         this.tickets.delete(k);
       }
   }
+}
+
+/** The first value of each app cookie name in a Cookie header, in `APP_COOKIE_NAMES` order. */
+function appCookieValues(header: string): (string | undefined)[] {
+  const values: (string | undefined)[] = new Array(APP_COOKIE_NAMES.length).fill(undefined);
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const at = APP_COOKIE_NAMES.indexOf(part.slice(0, eq).trim());
+    if (at >= 0 && values[at] === undefined) values[at] = part.slice(eq + 1).trim();
+  }
+  return values;
 }

@@ -40,6 +40,30 @@ export interface HostPort {
   port: string;
 }
 
+/** What the proxy needs to know of a request's Host header, worked out once per distinct header. */
+export interface AppHost {
+  /** The host lies under an apps domain (an app origin, or a name there that is not one). */
+  apps: boolean;
+  /** The container whose origin this is, or null. */
+  urlId: string | null;
+  /**
+   * For `<hex>.apps.localhost[:port]`: `http://localhost[:port]`, the hub's origin as the
+   * loopback start reaches it. Never derived from the url_id (any hex label gives the same).
+   */
+  loopbackHub: string | null;
+}
+
+/** Any host outside the apps domains (and every host when apps are not isolated). */
+export const NOT_AN_APP_HOST: AppHost = Object.freeze({
+  apps: false,
+  urlId: null,
+  loopbackHub: null,
+});
+// Distinct Host headers are few (the hub's names and one per open app): remembered, so a
+// request costs a map lookup, not a parse. A flood of made-up names only churns the map.
+const HOST_CACHE_MAX = 4096;
+const LOOPBACK_APP_LABEL = /^[0-9a-f]+$/;
+
 /** Parses a Host header (`name`, `name:port`, `[v6]:port`); null when it is not one. */
 export function parseHost(header: string | undefined): HostPort | null {
   if (!header) return null;
@@ -65,35 +89,65 @@ export function isLoopbackName(hostname: string): boolean {
 export class AppOrigins {
   private readonly configured: string | undefined;
   private readonly publicOrigin: URL | undefined;
+  private readonly domains: readonly string[];
+  private readonly hosts = new Map<string, AppHost>();
 
   constructor(private readonly opts: AppOriginOptions) {
     this.configured = opts.appsDomain?.toLowerCase();
     this.publicOrigin = opts.publicUrl ? new URL(opts.publicUrl) : undefined;
+    this.domains = this.configured
+      ? [this.configured, LOOPBACK_APPS_DOMAIN]
+      : [LOOPBACK_APPS_DOMAIN];
   }
 
   /**
-   * The url_id an app-origin request is for, or null when `host` is not an app origin. Both the
-   * configured domain and apps.localhost count: the latter only ever resolves to loopback.
+   * What `host` is to the proxy. Both the configured domain and apps.localhost count as apps
+   * domains: the latter only ever resolves to loopback.
    */
-  urlIdOfHost(host: string | undefined): string | null {
-    const hp = parseHost(host);
-    if (!hp) return null;
-    for (const domain of this.domains()) {
-      if (!hp.hostname.endsWith(`.${domain}`)) continue;
-      const label = hp.hostname.slice(0, -domain.length - 1);
-      return URL_ID_LABEL.test(label) ? label : null;
+  appHost(host: string | undefined): AppHost {
+    if (host === undefined) return NOT_AN_APP_HOST;
+    let known = this.hosts.get(host);
+    if (known === undefined) {
+      known = this.classify(host);
+      if (this.hosts.size >= HOST_CACHE_MAX) this.hosts.clear();
+      this.hosts.set(host, known);
     }
-    return null;
+    return known;
+  }
+
+  /** The url_id an app-origin request is for, or null when `host` is not an app origin. */
+  urlIdOfHost(host: string | undefined): string | null {
+    return this.appHost(host).urlId;
   }
 
   /** True when `host` lies under an apps domain at all (an app origin or a bad one). */
   isAppsHost(host: string | undefined): boolean {
-    const hp = parseHost(host);
-    return !!hp && this.domains().some((d) => hp.hostname.endsWith(`.${d}`));
+    return this.appHost(host).apps;
   }
 
-  private domains(): string[] {
-    return this.configured ? [this.configured, LOOPBACK_APPS_DOMAIN] : [LOOPBACK_APPS_DOMAIN];
+  private classify(host: string): AppHost {
+    const hp = parseHost(host);
+    const domain = hp && this.domains.find((d) => hp.hostname.endsWith(`.${d}`));
+    if (!hp || !domain) return NOT_AN_APP_HOST;
+    const label = hp.hostname.slice(0, -domain.length - 1);
+    const loopback =
+      hp.hostname.endsWith(`.${LOOPBACK_APPS_DOMAIN}`) &&
+      LOOPBACK_APP_LABEL.test(hp.hostname.slice(0, -LOOPBACK_APPS_DOMAIN.length - 1));
+    return {
+      apps: true,
+      urlId: URL_ID_LABEL.test(label) ? label : null,
+      loopbackHub: loopback ? `http://localhost${hp.port ? `:${hp.port}` : ''}` : null,
+    };
+  }
+
+  /**
+   * The hub's origin for links and redirects from an app origin back to the hub (the one place
+   * that works it out): `public_url` when set; else `remembered`, the origin that issued this
+   * app's tickets (only where the caller may learn that the app exists); else, with `guess`,
+   * `http://localhost[:port]` for an apps.localhost host. Null when none applies.
+   */
+  hubOriginFromApp(host: AppHost, remembered: string | undefined, guess: boolean): string | null {
+    return this.publicOrigin?.origin ?? remembered ?? (guess ? host.loopbackHub : null);
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { HubError, ServiceUnavailable } from '../errors';
 import type { Logger } from '../log';
 import type { ProxyEngine, Upstream, UpstreamResponse } from './engine';
-import { prepareForwardHeaders } from './forward-headers';
+import { forwardHeaderRewriter } from './forward-headers';
 import { createProxyMetrics } from './metrics';
 import { isLocalTarget, TargetNotLocal } from './local-target';
 import {
@@ -16,7 +16,7 @@ import {
   type ProxyPath,
 } from './path';
 import { type AppAccess, TICKET_PATH } from './app-access';
-import { AppOrigins } from './app-origins';
+import { type AppHost, AppOrigins, NOT_AN_APP_HOST } from './app-origins';
 import {
   appNotRunning,
   appTimeout,
@@ -25,7 +25,6 @@ import {
   notFound,
   rejectUpgrade,
   type RestartOffer,
-  portalFromAppHost,
   sendError,
   sendLoginRedirect,
   sendRedirect,
@@ -179,7 +178,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   const origins =
     opts.origins ?? opts.isolation?.origins ?? new AppOrigins({ trustProxy: !!opts.trustProxy });
   const hubCookies = cookieNameSet(opts.hubCookieNames);
-  const forwardOpts = { hubCookies, trustProxy: opts.trustProxy ?? false };
+  const rewriteHeaders = forwardHeaderRewriter({
+    hubCookies,
+    trustProxy: opts.trustProxy ?? false,
+  });
   const launcherPath = opts.launcherPath ?? '/hub/launcher';
   const timeoutMs = opts.timeoutSeconds * 1000;
   const metrics = createProxyMetrics(opts.registry);
@@ -203,13 +205,17 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     return url;
   };
 
+  const iso = opts.isolation;
+  /** What the request's Host is to the proxy; parsed once per distinct header. */
+  const appHostOf = (req: IncomingMessage): AppHost =>
+    iso ? iso.origins.appHost(req.headers.host) : NOT_AN_APP_HOST;
+
   /** The launcher link of a 503 page; absolute on an app origin, where /hub/ is not served. */
-  const offerOf = (route: Readonly<Route>, onApp?: AppIsolation, host?: string): RestartOffer => {
-    const hub = onApp
-      ? (onApp.origins.fixedHubOrigin() ??
-        onApp.access.hubOriginOf(route.urlId) ??
-        portalFromAppHost(host, undefined, ''))
-      : '';
+  const offerOf = (route: Readonly<Route>, host: AppHost): RestartOffer => {
+    const hub =
+      iso && host.apps
+        ? iso.origins.hubOriginFromApp(host, iso.access.hubOriginOf(route.urlId), true)
+        : '';
     return {
       mappingId: route.mappingId,
       startUrl: `${hub ?? ''}${launcherPath}?start=${encodeURIComponent(route.mappingId)}`,
@@ -269,10 +275,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       return;
     }
     if (f.timedOut) sendError(req, res, appTimeout(opts.timeoutSeconds));
-    else {
-      const iso = opts.isolation?.origins.isAppsHost(req.headers.host) ? opts.isolation : undefined;
-      sendError(req, res, appNotRunning(), offerOf(f.route, iso, req.headers.host));
-    }
+    else sendError(req, res, appNotRunning(), offerOf(f.route, appHostOf(req)));
   }
 
   function onWsError(err: NodeJS.ErrnoException, f: Forwarding, socket: Duplex): void {
@@ -313,10 +316,10 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     | { kind: 'ok'; route: Readonly<Route>; path: ProxyPath; identity: ProxyIdentity };
 
   async function identifyOrFail(
-    who: () => Promise<ProxyIdentity | null>,
+    who: Promise<ProxyIdentity | null>,
   ): Promise<ProxyIdentity | null | HubError> {
     try {
-      return await who();
+      return await who;
     } catch (err) {
       log.error({ err }, 'could not identify the caller of a proxied request');
       return new ServiceUnavailable('the hub could not check your login just now; try again');
@@ -369,17 +372,16 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   }
 
   /**
-   * A browser's cookie reached us from a page of another origin (another app, any site) on an
-   * upgrade or a state-changing request: refused, so no page can drive an app as its owner.
+   * Whether the request's Origin must be the app's (or the hub's): a browser's cookie on an
+   * upgrade or a state-changing request. One from a page of another origin (another app, any
+   * site) is refused, so no page can drive an app as its owner.
    */
-  function foreignOrigin(req: IncomingMessage, identity: ProxyIdentity, expected: string): boolean {
-    if (identity.via === 'token') return false;
-    if (!isUpgrade(req) && SAFE_METHODS.has(req.method ?? 'GET')) return false;
-    const origin = req.headers.origin;
-    return origin !== undefined && origin !== expected;
+  function originChecked(req: IncomingMessage, identity: ProxyIdentity): boolean {
+    if (identity.via === 'token' || req.headers.origin === undefined) return false;
+    return isUpgrade(req) || !SAFE_METHODS.has(req.method ?? 'GET');
   }
 
-  async function resolve(req: IncomingMessage): Promise<Decision> {
+  async function resolve(req: IncomingMessage, host: AppHost): Promise<Decision> {
     let canonical;
     try {
       canonical = canonicalize(req.url ?? '/');
@@ -388,10 +390,9 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       throw err;
     }
     const path = matchProxyPath(canonical);
-    const iso = opts.isolation;
-    if (iso?.origins.isAppsHost(req.headers.host)) return resolveOnApp(req, iso, path, canonical);
+    if (iso && host.apps) return resolveOnApp(req, iso, host, path, canonical);
 
-    const identity = await identifyOrFail(() => identify(req));
+    const identity = await identifyOrFail(identify(req));
     if (identity instanceof HubError) return { kind: 'error', error: identity };
     const route = authorise(path, identity);
     if (!route || !path || !identity) {
@@ -414,7 +415,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
       });
       return { kind: 'redirect', location: `${appOrigin}${TICKET_PATH}?t=${ticket}` };
     }
-    if (foreignOrigin(req, identity, origins.hubOrigin(req)))
+    if (originChecked(req, identity) && req.headers.origin !== origins.hubOrigin(req))
       return { kind: 'error', error: foreignOriginRefused() };
     return { kind: 'ok', route, path, identity };
   }
@@ -423,24 +424,25 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   async function resolveOnApp(
     req: IncomingMessage,
     iso: AppIsolation,
+    host: AppHost,
     path: ProxyPath | null,
     canonical: { path: string; query: string },
   ): Promise<Decision> {
-    const urlId = iso.origins.urlIdOfHost(req.headers.host);
+    const urlId = host.urlId;
     if (!urlId || !path || path.urlId !== urlId) return { kind: 'error', error: notFound() };
-    const identity = await identifyOrFail(() => identifyOnApp(req, iso, urlId));
+    const identity = await identifyOrFail(identifyOnApp(req, iso, urlId));
     if (identity instanceof HubError) return { kind: 'error', error: identity };
     const route = authorise(path, identity);
     if (!route || !identity) {
       if (!identity && isPageRequest(req)) {
         // Back to the hub's origin, which logs in if needed and hands out a ticket.
-        const hub = iso.origins.fixedHubOrigin() ?? iso.access.hubOriginOf(urlId);
+        const hub = iso.origins.hubOriginFromApp(host, iso.access.hubOriginOf(urlId), false);
         if (hub) return { kind: 'redirect', location: hub + canonical.path + canonical.query };
         return { kind: 'error', error: openFromPortal() };
       }
       return { kind: 'error', error: notFound() };
     }
-    if (foreignOrigin(req, identity, iso.origins.requestOrigin(req)))
+    if (originChecked(req, identity) && req.headers.origin !== iso.origins.requestOrigin(req))
       return { kind: 'error', error: foreignOriginRefused() };
     return { kind: 'ok', route, path, identity };
   }
@@ -498,7 +500,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     path: ProxyPath,
     identity: ProxyIdentity,
   ): Forwarding {
-    prepareForwardHeaders(req, forwardOpts);
+    rewriteHeaders(req);
     req.url = path.url;
     const f: Forwarding = {
       route,
@@ -526,40 +528,35 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     const read0 = sock.bytesRead;
     const written0 = sock.bytesWritten;
     let f: Forwarding | undefined;
-    res.once('close', () => {
+    // `close` comes once: `on` spares the wrapper `once` makes.
+    res.on('close', () => {
       metrics.request(res.statusCode);
       metrics.bytes(sock.bytesRead - read0, sock.bytesWritten - written0);
       // The engine frees the upstream side of a client that left; the timer is ours.
       if (f?.timer) clearTimeout(f.timer);
     });
     try {
-      const iso = opts.isolation;
-      const appUrlId = iso?.origins.urlIdOfHost(req.headers.host);
+      const host = appHostOf(req);
+      const appUrlId = host.urlId;
       if (iso && appUrlId && pathOnly(req.url) === TICKET_PATH)
         return await redeemTicket(req, res, iso, appUrlId);
       if (iso && appUrlId && opts.shares && pathOnly(req.url) === SHARE_TICKET_PATH)
         return await redeemShareTicket(req, res, iso, appUrlId, opts.shares);
-      const decision = await resolve(req);
+      const decision = await resolve(req, host);
       if (decision.kind === 'login') return sendLoginRedirect(res, opts.loginPath, decision.next);
       if (decision.kind === 'redirect') return sendRedirect(res, decision.location);
       if (decision.kind === 'error') {
         log.warn({ status: decision.error.status, code: decision.error.code }, 'proxy refused');
-        const portal =
-          appUrlId || iso?.origins.isAppsHost(req.headers.host)
-            ? portalFromAppHost(req.headers.host, iso?.origins.fixedHubOrigin(), launcherPath)
-            : launcherPath;
+        // Never from the url_id: a page for one that never existed reads the same.
+        const hub = iso && host.apps ? iso.origins.hubOriginFromApp(host, undefined, true) : '';
+        const portal = hub === null ? null : hub + launcherPath;
         return sendError(req, res, decision.error, undefined, portal);
       }
       const { route, path, identity } = decision;
       if (identity.share?.mode === 'view' && !SAFE_METHODS.has(req.method ?? 'GET'))
         return sendError(req, res, viewOnly());
       if (route.status === 'dead')
-        return sendError(
-          req,
-          res,
-          appNotRunning(),
-          offerOf(route, appUrlId ? iso : undefined, req.headers.host),
-        );
+        return sendError(req, res, appNotRunning(), offerOf(route, host));
       if (!isLocalTarget(route.target)) return sendError(req, res, new TargetNotLocal());
       if (path.bare && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendSlashRedirect(res, path.prefix + path.query);
@@ -585,7 +582,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
     // The socket may die while we look up the caller; never let that error go unhandled.
     socket.on('error', () => socket.destroy());
     try {
-      const decision = await resolve(req);
+      const decision = await resolve(req, appHostOf(req));
       if (decision.kind !== 'ok') {
         const error = decision.kind === 'error' ? decision.error : notFound();
         metrics.request(error.status);
@@ -680,9 +677,7 @@ export function createUserProxy(opts: UserProxyOptions): UserProxy {
   return {
     // An app origin serves its container's paths and nothing else (so the proxy answers all
     // of it); on the hub's origin, /user/<name>/api/ is SimPhoNy's REST API, served by Koa.
-    handles: (req) =>
-      (opts.isolation?.origins.isAppsHost(req.headers.host) ?? false) ||
-      (isProxyUrl(req.url) && !isUserApiUrl(req.url)),
+    handles: (req) => appHostOf(req).apps || (isProxyUrl(req.url) && !isUserApiUrl(req.url)),
     handleRequest,
     handleUpgrade,
     get openWebSockets() {

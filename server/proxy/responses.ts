@@ -55,22 +55,6 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-/**
- * The hub's launcher as a link from an app origin, where `/hub/` is not served: an origin the
- * hub knows for sure (public_url), else, for the loopback apps domain, `localhost` on the same
- * port. Null when neither applies; the page then tells the user to go back to the portal.
- * Never derived from the url_id, so a page for a url_id that never existed reads the same.
- */
-export function portalFromAppHost(
-  host: string | undefined,
-  fixedHubOrigin: string | undefined,
-  launcherPath: string,
-): string | null {
-  if (fixedHubOrigin) return fixedHubOrigin + launcherPath;
-  const m = /^[0-9a-f]+\.apps\.localhost(:\d+)?$/i.exec(host ?? '');
-  return m ? `http://localhost${m[1] ?? ''}${launcherPath}` : null;
-}
-
 /** Writes a hub-made error answer: HTML for browsers, JSON otherwise. */
 export function sendError(
   req: IncomingMessage,

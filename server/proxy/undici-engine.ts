@@ -11,8 +11,10 @@ import { tunnel } from './upgrade';
 // Idle connections to an app are closed before the app's own keep-alive timeout (Node's default
 // is 5 s) can close them under a request that is just being sent.
 const KEEP_ALIVE_MS = 4000;
-// A pool whose app has not been asked anything for this long is closed (apps come and go).
-const POOL_IDLE_MS = 60_000;
+// A pool whose app has not been asked anything for this long is closed: its connections are gone
+// by then (KEEP_ALIVE_MS), so it keeps nothing worth having, while a hub restarted under 1,000
+// routes, which all answer the first probe, would otherwise hold 1,000 pools for a minute.
+const POOL_IDLE_MS = 10_000;
 // A bodiless GET or HEAD that met a kept-alive connection the app had just closed is sent again,
 // up to this many times in all. Each failure removes one stale connection from the pool, and an
 // app that closes at once may leave every idle connection of a busy pool stale together (one
@@ -59,27 +61,6 @@ const HOP_BY_HOP = new Set([
   'expect',
   'http2-settings',
 ]);
-
-/** The upstream side of one exchange, as the hub's proxy sees it: something it can cancel. */
-class UpstreamCall implements Upstream {
-  private controller: Dispatcher.DispatchController | null = null;
-  private reason: Error | null = null;
-
-  get cancelled(): boolean {
-    return this.reason !== null;
-  }
-
-  attach(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.reason) controller.abort(this.reason);
-  }
-
-  destroy(): void {
-    if (this.reason) return;
-    this.reason = Object.assign(new Error('upstream request cancelled'), { code: 'ECONNRESET' });
-    this.controller?.abort(this.reason);
-  }
-}
 
 /** The request headers for the app: the client's (already rewritten by the hub), minus hop-by-hop. */
 function upstreamHeaders(headers: IncomingHttpHeaders): string[] {
@@ -155,95 +136,17 @@ class UndiciForwarder {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor() {
-    this.sweeper = setInterval(() => this.closeIdlePools(), POOL_IDLE_MS);
+    this.sweeper = setInterval(() => this.closeIdlePools(), POOL_IDLE_MS / 2);
     this.sweeper.unref();
   }
 
   forward(req: IncomingMessage, res: ServerResponse, target: URL, opts: ForwardOptions): Upstream {
-    const call = new UpstreamCall();
+    const exchange = new Exchange(req, res, this.poolFor(target), opts);
     // A client that leaves mid-answer frees the app's connection (else a paused download would
-    // hold it for good).
-    res.once('close', () => {
-      if (!res.writableFinished) call.destroy();
-    });
-    this.dispatch(req, res, this.poolFor(target), call, opts, 1);
-    return call;
-  }
-
-  private dispatch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    entry: PoolEntry,
-    call: UpstreamCall,
-    opts: ForwardOptions,
-    tries: number,
-  ): void {
-    const body = hasBody(req) ? req : null;
-    let status = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (controller) => call.attach(controller),
-      onResponseStart: (controller, statusCode, headers, statusMessage) => {
-        // 1xx interim answers (Early Hints) are not relayed; the final answer follows.
-        if (statusCode < 200) return;
-        status = statusCode;
-        opts.onResponse({ statusCode, headers });
-        const out: OutgoingHttpHeaders = {};
-        for (const key in headers) {
-          if (!HOP_BY_HOP.has(key)) out[key] = headers[key];
-        }
-        res.writeHead(statusCode, statusMessage || undefined, out);
-        res.on('drain', () => controller.resume());
-      },
-      onResponseData: (controller, chunk) => {
-        if (!res.write(chunk)) controller.pause();
-      },
-      onResponseEnd: () => {
-        res.end();
-      },
-      onResponseError: (_controller, err: Error & { code?: string }) => {
-        // An app that sends a body with a 204/304 or a HEAD answer (against RFC 9110 §6.4.1)
-        // trips undici's length check after the head was relayed; the client has its whole
-        // answer then, as behind Node's own client, which drops such bytes.
-        if (
-          err.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' &&
-          (status === 204 || status === 304 || req.method === 'HEAD')
-        ) {
-          res.end();
-          return;
-        }
-        // A kept-alive connection the app closed just as the request went out on it: nothing
-        // was answered, so a bodiless GET or HEAD is sent again (the pool drops that socket).
-        if (
-          tries < MAX_TRIES &&
-          status === 0 &&
-          !body &&
-          (req.method === 'GET' || req.method === 'HEAD') &&
-          STALE_CODES.has(err.code ?? '') &&
-          !call.cancelled &&
-          !res.destroyed
-        ) {
-          countStale(entry, Date.now());
-          this.dispatch(req, res, entry, call, opts, tries + 1);
-          return;
-        }
-        fail(opts, asErrno(err), res);
-      },
-    };
-    try {
-      entry.pool.dispatch(
-        {
-          path: req.url ?? '/',
-          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers: upstreamHeaders(req.headers),
-          body,
-          reset: entry.closingUntil > entry.used ? true : undefined,
-        },
-        handler,
-      );
-    } catch (err) {
-      // undici refuses a request it cannot send (an invalid header value) before dispatching.
-      fail(opts, err as NodeJS.ErrnoException, res);
-    }
+    // hold it for good). `close` comes once: `on` spares the wrapper `once` makes.
+    res.on('close', exchange.onClientClose);
+    exchange.send();
+    return exchange;
   }
 
   /** Closes every pool and stops the idle sweep. */
@@ -282,13 +185,139 @@ class UndiciForwarder {
   }
 
   private closeIdlePools(): void {
-    const idleSince = Date.now() - POOL_IDLE_MS;
+    const now = Date.now();
+    const idleSince = now - POOL_IDLE_MS;
     for (const [origin, entry] of this.pools) {
-      if (entry.used < idleSince) {
+      // An app known to close its connections keeps that mark (and so its entry) a while.
+      if (entry.used < idleSince && entry.closingUntil <= now) {
         this.pools.delete(origin);
         void entry.pool.close().catch(() => undefined);
       }
     }
+  }
+}
+
+/**
+ * One forwarded exchange: undici's handler and the caller's cancel handle in one object, its
+ * callbacks methods rather than closures made per request. A GET or HEAD that met a kept-alive
+ * connection the app had just closed is dispatched again with the same object.
+ */
+class Exchange implements Upstream, Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private reason: Error | null = null;
+  private status = 0;
+  private tries = 0;
+  private draining = false;
+  private readonly body: IncomingMessage | null;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly entry: PoolEntry,
+    private readonly opts: ForwardOptions,
+  ) {
+    this.body = hasBody(req) ? req : null;
+  }
+
+  /** Dispatches the request (again, on a retry). */
+  send(): void {
+    this.tries++;
+    const { req, entry } = this;
+    try {
+      entry.pool.dispatch(
+        {
+          path: req.url ?? '/',
+          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+          headers: upstreamHeaders(req.headers),
+          body: this.body,
+          reset: entry.closingUntil > entry.used ? true : undefined,
+        },
+        this,
+      );
+    } catch (err) {
+      // undici refuses a request it cannot send (an invalid header value) before dispatching.
+      fail(this.opts, err as NodeJS.ErrnoException, this.res);
+    }
+  }
+
+  /** Cancels the exchange (the hub's timeout, a client gone). */
+  destroy(): void {
+    if (this.reason) return;
+    this.reason = Object.assign(new Error('upstream request cancelled'), { code: 'ECONNRESET' });
+    this.controller?.abort(this.reason);
+  }
+
+  readonly onClientClose = (): void => {
+    if (!this.res.writableFinished) this.destroy();
+  };
+
+  private readonly onDrain = (): void => {
+    this.draining = false;
+    this.controller?.resume();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.reason) controller.abort(this.reason);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    // 1xx interim answers (Early Hints) are not relayed; the final answer follows.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.opts.onResponse({ statusCode, headers });
+    const out: OutgoingHttpHeaders = {};
+    for (const key in headers) {
+      if (!HOP_BY_HOP.has(key)) out[key] = headers[key];
+    }
+    this.res.writeHead(statusCode, statusMessage || undefined, out);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.res.write(chunk) || this.draining) return;
+    // Backpressure: the app's side waits until the client has read what it was sent.
+    controller.pause();
+    this.draining = true;
+    this.res.once('drain', this.onDrain);
+  }
+
+  onResponseEnd(): void {
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error & { code?: string }) {
+    const { req, res, status } = this;
+    // An app that sends a body with a 204/304 or a HEAD answer (against RFC 9110 §6.4.1)
+    // trips undici's length check after the head was relayed; the client has its whole
+    // answer then, as behind Node's own client, which drops such bytes.
+    if (
+      err.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' &&
+      (status === 204 || status === 304 || req.method === 'HEAD')
+    ) {
+      res.end();
+      return;
+    }
+    // A kept-alive connection the app closed just as the request went out on it: nothing
+    // was answered, so a bodiless GET or HEAD is sent again (the pool drops that socket).
+    if (
+      this.tries < MAX_TRIES &&
+      status === 0 &&
+      !this.body &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      STALE_CODES.has(err.code ?? '') &&
+      !this.reason &&
+      !res.destroyed
+    ) {
+      countStale(this.entry, Date.now());
+      this.send();
+      return;
+    }
+    fail(this.opts, asErrno(err), res);
   }
 }
 

@@ -65,6 +65,31 @@ describe('AppOrigins', () => {
     expect(named.isAppsHost('hub.example.org')).toBe(false);
   });
 
+  it('works out the hub origin from an app host in one place, never from the url_id', () => {
+    const port = loopback.appHost(`${ID}.apps.localhost:8000`);
+    expect(port).toEqual({ apps: true, urlId: ID, loopbackHub: 'http://localhost:8000' });
+    // Remembered for the same header, and the same answer.
+    expect(loopback.appHost(`${ID}.apps.localhost:8000`)).toBe(port);
+    // Any hex label gives the same link, existing app or not.
+    expect(
+      loopback.hubOriginFromApp(loopback.appHost('abc.apps.localhost:8000'), undefined, true),
+    ).toBe('http://localhost:8000');
+    expect(loopback.hubOriginFromApp(port, 'http://127.0.0.1:8000', true)).toBe(
+      'http://127.0.0.1:8000',
+    );
+    // Without a guess (the login redirect) only what the hub knows for sure counts.
+    expect(loopback.hubOriginFromApp(port, undefined, false)).toBeNull();
+    expect(
+      loopback.hubOriginFromApp(loopback.appHost('zz.apps.localhost'), undefined, true),
+    ).toBeNull();
+    // public_url wins over anything a request says.
+    expect(named.hubOriginFromApp(named.appHost(`${ID}.apps.example.org`), 'http://x', true)).toBe(
+      'https://hub.example.org',
+    );
+    expect(loopback.appHost(undefined).apps).toBe(false);
+    expect(loopback.appHost('127.0.0.1:8000').apps).toBe(false);
+  });
+
   it('trusts X-Forwarded-* only when told to', () => {
     const behind = new AppOrigins({ trustProxy: true });
     const r = req('127.0.0.1:8000', {

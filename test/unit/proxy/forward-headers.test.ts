@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { prepareForwardHeaders } from '../../../server/proxy/forward-headers';
+import {
+  forwardHeaderRewriter,
+  prepareForwardHeaders,
+} from '../../../server/proxy/forward-headers';
 import { cookieNameSet } from '../../../server/proxy/set-cookie';
 
 const hubCookies = cookieNameSet(['hub-session', 'hub-session.sig']);
@@ -61,5 +64,19 @@ describe('prepareForwardHeaders', () => {
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'hub.example',
     });
+  });
+});
+
+describe('forwardHeaderRewriter', () => {
+  it('rewrites as prepareForwardHeaders does, also for a Cookie header it has seen before', () => {
+    const rewrite = forwardHeaderRewriter({ hubCookies, trustProxy: false });
+    for (let i = 0; i < 2; i++) {
+      const mixed = request({ cookie: 'hub-session=s; app=1; __Host-HUB-SESSION=t' });
+      rewrite(mixed);
+      expect(mixed.headers.cookie).toBe('app=1');
+      const hubOnly = request({ cookie: 'hub-session=s' });
+      rewrite(hubOnly);
+      expect('cookie' in hubOnly.headers).toBe(false);
+    }
   });
 });
