@@ -238,6 +238,7 @@ describe('starting an application', () => {
       url_id: view.url_id,
       url: view.url,
       status: 'running',
+      update_available: false,
     });
   });
 
