@@ -21,6 +21,9 @@ export interface UpdateInfo {
   latest_image_id: string | null;
 }
 
+/** Lists answer from the last listing for this long when it lacks a container. */
+const RELIST_MS = 10_000;
+
 const NONE: UpdateInfo = { update_available: false, image_id: null, latest_image_id: null };
 
 type ContainerEngine = Pick<HubDocker, 'call'>;
@@ -40,6 +43,8 @@ export class AppUpdates {
   /** url_id → image id: a container's image never changes, so an entry stays true. */
   private readonly running = new Map<string, string>();
   private listing: Promise<void> | null = null;
+  /** When the last listing ended (epoch ms). */
+  private listedAt = 0;
   private noticing: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
 
@@ -96,7 +101,10 @@ export class AppUpdates {
   async forContainers(
     views: ReadonlyArray<{ url_id: string; image: string }>,
   ): Promise<Map<string, UpdateInfo>> {
-    if (views.some((v) => !this.running.has(v.url_id))) await this.listRunning();
+    // A container the last listing did not show (a Swarm task, or one started since: that one
+    // runs the latest image anyway) must not cost a Docker call on every list request.
+    const unknown = views.some((v) => !this.running.has(v.url_id));
+    if (unknown && Date.now() - this.listedAt >= RELIST_MS) await this.listRunning();
     const out = new Map<string, UpdateInfo>();
     for (const v of views) {
       const image_id = this.running.get(v.url_id) ?? null;
@@ -186,6 +194,7 @@ export class AppUpdates {
       })
       .finally(() => {
         this.listing = null;
+        this.listedAt = Date.now();
       });
     return this.listing;
   }
