@@ -116,26 +116,25 @@ const userRef = async (name: string) => {
   return { id: u.id, name: u.name };
 };
 
+/** A share of alice's app `urlId` made by the hub itself (the API is tested elsewhere). */
+const shareOf = async (urlId: string, mode: 'view' | 'control', viewer: string | null) =>
+  th.hub.shares.create({
+    owner: await owner(),
+    urlId,
+    mode,
+    viewer: viewer ? await userRef(viewer) : null,
+  });
+
 describe('a view share', () => {
   it('drops the viewer’s keys, pointer and clipboard before the app, and passes the rest', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'view', 'bob');
     const v = await connect(A, await openShare(bob, share.id));
     expect(await typeAway(v)).toEqual(Buffer.concat([HANDSHAKE, FBUR, FBUR]));
     v.ws.terminate();
   });
 
   it('closes the connection on a client message it cannot delimit, rather than guess', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'view', 'bob');
     const v = await connect(A, await openShare(bob, share.id));
     v.ws.send(Buffer.concat([HANDSHAKE, Buffer.from([77, 0, 0, 0])]));
     await v.closed;
@@ -143,12 +142,7 @@ describe('a view share', () => {
   });
 
   it('refuses state-changing HTTP requests with a reason', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'view', 'bob');
     const cookie = await openShare(bob, share.id);
     const res = await send(`${appOrigin(A)}${prefix(A)}form`, {
       method: 'POST',
@@ -164,12 +158,7 @@ describe('a view share', () => {
 
 describe('a control share', () => {
   it('passes the viewer’s input unchanged', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'control',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'control', 'bob');
     const v = await connect(A, await openShare(bob, share.id));
     expect(await typeAway(v)).toEqual(Buffer.concat([HANDSHAKE, FBUR, KEY, POINTER, CUT, FBUR]));
     v.ws.terminate();
@@ -178,12 +167,7 @@ describe('a control share', () => {
 
 describe('what a share cookie cannot do', () => {
   it('opens no other app origin, and is not the owner’s cookie', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'control',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'control', 'bob');
     const cookie = await openShare(bob, share.id);
     // Same owner, another container: the cookie's MAC names A only.
     const other = await send(`${appOrigin(OTHER)}${prefix(OTHER)}page`, {
@@ -198,12 +182,7 @@ describe('what a share cookie cannot do', () => {
   });
 
   it('is refused to a user the link does not name', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'view', 'bob');
     const res = await carol.fetch(`/share/${share.id}`, {
       headers: { accept: 'application/json' },
     });
@@ -213,12 +192,7 @@ describe('what a share cookie cannot do', () => {
 
   it('dies with the viewer’s hub session', async () => {
     const dave = await th.userClient('dave');
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('dave'),
-    });
+    const share = await shareOf(A, 'view', 'dave');
     const cookie = await openShare(dave, share.id);
     expect((await send(`${appOrigin(A)}${prefix(A)}page`, { headers: { cookie } })).status).toBe(
       200,
@@ -231,12 +205,7 @@ describe('what a share cookie cannot do', () => {
   });
 
   it('needs a hub login for a link that names no user while anonymous shares are off', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: null,
-    });
+    const share = await shareOf(A, 'view', null);
     const res = await send(`${th.url}/share/${share.id}`);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(
@@ -250,12 +219,7 @@ describe('what a share cookie cannot do', () => {
 
 describe('revoking and expiry', () => {
   it('closes the viewer’s open WebSocket at once and refuses the link after', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'view', 'bob');
     const cookie = await openShare(bob, share.id);
     const v = await connect(A, cookie);
     expect(th.hub.shares.connectedTo(share.id).map((c) => c.viewer)).toEqual(['bob']);
@@ -275,12 +239,7 @@ describe('revoking and expiry', () => {
   });
 
   it('refuses an expired link and its cookie', async () => {
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: A,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(A, 'view', 'bob');
     const cookie = await openShare(bob, share.id);
     // Expire it without waiting: the cached row is the one the hub checks.
     (await th.hub.shares.get(share.id))!.expires_at = new Date(Date.now() - 1000);
@@ -302,12 +261,7 @@ describe('revoking and expiry', () => {
       containerId: echo.id,
       mappingId: 'm',
     });
-    const share = await th.hub.shares.create({
-      owner: await owner(),
-      urlId: gone,
-      mode: 'view',
-      viewer: await userRef('bob'),
-    });
+    const share = await shareOf(gone, 'view', 'bob');
     th.hub.routes.delete(gone);
     const res = await bob.fetch(`/share/${share.id}`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(410);
