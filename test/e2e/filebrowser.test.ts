@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Dockerode from 'dockerode';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   ensureFrontendBuilt,
   launchBrowser,
@@ -43,18 +43,6 @@ let workspace = '';
 /** The container's address on its Docker network, to reach the app behind the proxy's checks. */
 let containerIp = '';
 let failed = false;
-
-/** `page.goto`, again when Chromium took a container start elsewhere for a network change. */
-async function goto(page: Page, url: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (err) {
-      if (attempt >= 5 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
-    }
-  }
-}
 
 /** Writes a file into the workspace as the container user would own it. */
 function seed(rel: string, content: string | Buffer): void {
@@ -159,7 +147,7 @@ describe('the example file browser (browser)', () => {
     const { page, context, errors } = await newPage(browser, { baseURL: hub.url });
     try {
       await logIn(page, USER.name, USER.password);
-      await goto(page, appUrl);
+      await page.goto(appUrl);
       expect(new URL(page.url()).host).toMatch(/^[0-9a-f]{32}\.apps\.localhost:/);
       await page.getByRole('heading', { name: 'workspace' }).waitFor();
       const table = page.getByRole('table');
@@ -381,7 +369,7 @@ describe('the example file browser (browser)', () => {
     });
     try {
       await logIn(page, USER.name, USER.password);
-      await goto(page, appUrl);
+      await page.goto(appUrl);
       await page.getByRole('table').getByRole('link', { name: 'notes.txt', exact: true }).waitFor();
       expect(await pageWidth(page)).toBeLessThanOrEqual(VIEWPORTS.phone.width);
       expect(await page.getByRole('button', { name: 'Delete notes.txt' }).isVisible()).toBe(true);
@@ -539,7 +527,7 @@ describe('the file browser against an attacker (raw HTTP)', () => {
     const { page, context } = await newPage(browser, { baseURL: hub.url });
     try {
       await logIn(page, USER.name, USER.password);
-      await goto(page, appUrl);
+      await page.goto(appUrl);
       await page.getByRole('table').waitFor();
       // A page of another site with no CSP of its own (the hub's pages would not even let a
       // script fetch elsewhere), served by Chromium's request interception.
@@ -550,7 +538,7 @@ describe('the file browser against an attacker (raw HTTP)', () => {
           body: '<!doctype html><title>A foreign page</title>',
         }),
       );
-      await goto(page, evil);
+      await page.goto(evil);
       const attempts = await page.evaluate(async (target: string) => {
         const tryFetch = async (url: string, init: RequestInit) => {
           try {

@@ -55,20 +55,6 @@ async function connected(page: Page): Promise<Locator> {
   return canvas;
 }
 
-/**
- * `page.goto`, once more when Chromium aborted it because container starts on this host looked
- * like a network change (net::ERR_NETWORK_CHANGED), as connected() allows one reload.
- */
-async function goto(page: Page, url: string): Promise<void> {
-  try {
-    await page.goto(url);
-  } catch (err) {
-    if (!/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
-    console.log(`navigating again: ${String(err).split('\n')[0]}`);
-    await page.goto(url);
-  }
-}
-
 /** True when `path` exists in the container (the xterm ran a command the test typed). */
 async function fileExists(containerId: string, path: string): Promise<boolean> {
   const exec = await docker
@@ -134,11 +120,11 @@ it('the viewer sees the owner type, cannot type itself, and is cut off by revoki
   const ownerTraffic = recordTraffic(o.context);
   try {
     await logIn(o.page, OWNER.name, OWNER.password);
-    await goto(o.page, `${hub.url}${new URL(started.body.url).pathname}`);
+    await o.page.goto(`${hub.url}${new URL(started.body.url).pathname}`);
     const ownerCanvas = await connected(o.page);
 
     await logIn(v.page, VIEWER.name, VIEWER.password);
-    await goto(v.page, made.body.url);
+    await v.page.goto(made.body.url);
     expect(new URL(v.page.url()).host).toBe(new URL(started.body.url).host);
     let viewerCanvas = await connected(v.page);
 
@@ -169,7 +155,7 @@ it('the viewer sees the owner type, cannot type itself, and is cut off by revoki
         if (typeof f.payload !== 'string') sent.push(f.payload);
       }),
     );
-    await goto(v.page, `${new URL(started.body.url).href}?view_only=false`);
+    await v.page.goto(`${new URL(started.body.url).href}?view_only=false`);
     viewerCanvas = await connected(v.page);
     await viewerCanvas.click({ position: { x: 200, y: 200 } });
     await v.page.keyboard.type('touch /tmp/viewer-typed', { delay: 20 });
@@ -260,7 +246,7 @@ it('the owner shares through the dialog, sees the viewer, and revokes the link',
 
     // The viewer opens the link; the owner's list shows them connected.
     await logIn(v.page, VIEWER.name, VIEWER.password);
-    await goto(v.page, link);
+    await v.page.goto(link);
     await connected(v.page);
     const connectedLine = listed.getByTestId('share-connected');
     await pollUntil(
@@ -283,7 +269,7 @@ it('the owner shares through the dialog, sees the viewer, and revokes the link',
       30_000,
     );
     await listed.waitFor({ state: 'detached' });
-    await goto(v.page, link);
+    await v.page.goto(link);
     const problem = v.page.getByTestId('share-problem');
     await problem.waitFor();
     expect(await problem.getAttribute('data-code')).toBe('share_revoked');
