@@ -11,7 +11,7 @@ import {
 } from './docker-client';
 import { followEvents } from './docker-events';
 import type { InstallIdentity } from './install-id';
-import { containerName, LABEL_PREFIX, LABELS } from './names';
+import { containerName, LABEL_PREFIX, LABELS, labelFilter } from './names';
 import { ownerOf } from './ownership';
 import type {
   ContainerFilter,
@@ -158,14 +158,6 @@ export class DockerSpawner implements Spawner {
       );
     }
     this.networkReady = true;
-  }
-
-  private realmLabels(filter: ContainerFilter = {}): string[] {
-    const labels = [`${LABELS.realm}=${this.settings.realm}`];
-    if (filter.user !== undefined) labels.push(`${LABELS.user}=${filter.user}`);
-    if (filter.mappingId !== undefined) labels.push(`${LABELS.mappingId}=${filter.mappingId}`);
-    if (filter.urlId !== undefined) labels.push(`${LABELS.urlId}=${filter.urlId}`);
-    return labels;
   }
 
   async start(req: SpawnRequest, onProgress: ProgressCallback): Promise<ContainerInfo> {
@@ -346,7 +338,7 @@ export class DockerSpawner implements Spawner {
 
   /** This installation's containers with `urlId` (another's are never touched). */
   private async own(urlId: string): Promise<ContainerSummary[]> {
-    const found = await this.client.listContainers(this.realmLabels({ urlId }));
+    const found = await this.client.listContainers(labelFilter(this.settings.realm, { urlId }));
     return found.filter(
       (c) =>
         ownerOf(this.settings.install, c.Labels?.[LABELS.install], new Date(c.Created * 1000)) ===
@@ -393,7 +385,7 @@ export class DockerSpawner implements Spawner {
   }
 
   async list(filter?: ContainerFilter): Promise<ContainerInfo[]> {
-    const summaries = await this.client.listContainers(this.realmLabels(filter));
+    const summaries = await this.client.listContainers(labelFilter(this.settings.realm, filter));
     const out: ContainerInfo[] = [];
     for (const s of summaries) {
       const details = await this.client.inspectContainer(s.Id);

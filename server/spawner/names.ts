@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { ContainerFilter } from './spawner';
 
 /**
  * Names derived from user names. A user name is whatever an admin typed (any Unicode, `-`, `.`,
@@ -21,6 +22,15 @@ export const LABELS = {
    */
   warm: `${LABEL_PREFIX}warm`,
 } as const;
+
+/** Docker label filters for the containers of a realm, narrowed as `filter` asks. */
+export function labelFilter(realm: string, filter: ContainerFilter = {}): string[] {
+  const labels = [`${LABELS.realm}=${realm}`];
+  if (filter.user !== undefined) labels.push(`${LABELS.user}=${filter.user}`);
+  if (filter.mappingId !== undefined) labels.push(`${LABELS.mappingId}=${filter.mappingId}`);
+  if (filter.urlId !== undefined) labels.push(`${LABELS.urlId}=${filter.urlId}`);
+  return labels;
+}
 
 /** 16 random bytes as lower-case hex: never derived from names (DESIGN.md "url_id"). */
 export function newUrlId(): string {

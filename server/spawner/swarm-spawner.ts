@@ -5,7 +5,7 @@ import { chooseWebPort } from './container-spec';
 import { DockerUnavailable, dockerMessage, statusOf } from './docker-client';
 import { logTail, SpawnFailed } from './docker-spawner';
 import type { InstallIdentity } from './install-id';
-import { LABELS } from './names';
+import { LABELS, labelFilter } from './names';
 import { ownerOf } from './ownership';
 import type {
   ContainerFilter,
@@ -101,14 +101,6 @@ export class SwarmSpawner implements Spawner {
       );
     }
     return this.selfId;
-  }
-
-  private realmFilter(filter: ContainerFilter = {}): string[] {
-    const labels = [`${LABELS.realm}=${this.settings.realm}`];
-    if (filter.user !== undefined) labels.push(`${LABELS.user}=${filter.user}`);
-    if (filter.mappingId !== undefined) labels.push(`${LABELS.mappingId}=${filter.mappingId}`);
-    if (filter.urlId !== undefined) labels.push(`${LABELS.urlId}=${filter.urlId}`);
-    return labels;
   }
 
   async start(req: SpawnRequest, onProgress: ProgressCallback): Promise<ContainerInfo> {
@@ -311,7 +303,7 @@ export class SwarmSpawner implements Spawner {
 
   private async own(urlId: string): Promise<Service[]> {
     const found = (await this.docker.listServices({
-      filters: { label: this.realmFilter({ urlId }) },
+      filters: { label: labelFilter(this.settings.realm, { urlId }) },
     })) as Service[];
     return found.filter((s) => this.ownerOf(s) === 'self');
   }
@@ -338,7 +330,7 @@ export class SwarmSpawner implements Spawner {
     let services: Service[];
     let tasks: Task[];
     try {
-      const labels = this.realmFilter(filter);
+      const labels = labelFilter(this.settings.realm, filter);
       // Two calls whatever the number of apps: tasks carry their service's labels.
       [services, tasks] = (await Promise.all([
         this.docker.listServices({ filters: { label: labels } }),
