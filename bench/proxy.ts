@@ -2,7 +2,8 @@
  * Proxy benchmark: requests/s and p50/p99 latency through the hub's proxy, directly to the
  * container, through configurable-http-proxy (JupyterHub's proxy) and through nginx, in the
  * same run, for small responses, a 1 MiB body and WebSocket messages, and small responses
- * from an app that closes the connection after every answer (as busybox httpd does).
+ * from an app that closes the connection after every answer (the C echo server in its `close`
+ * mode, and busybox httpd itself, which also forks a process per connection).
  *
  *   node -r @swc-node/register bench/proxy.ts            the comparison table
  *   node -r @swc-node/register bench/proxy.ts --closing  only the app closing connections
@@ -511,6 +512,8 @@ export interface BenchSummary {
   smallVsNginx: number;
   /** The same against an app that closes the connection after every answer (target ≥ 1). */
   closingVsNginx: number;
+  /** The same against busybox httpd, a real app of that kind (a process per connection). */
+  httpdVsNginx: number;
 }
 
 /** CPU time (user + system) a process has used so far, in ms; Linux /proc, 100 ticks/s. */
@@ -599,8 +602,8 @@ async function measure(
 }
 
 /**
- * Runs the comparison (needs Docker; starts and removes two echo containers: one that keeps
- * connections alive, one that closes them after every answer as busybox httpd does).
+ * Runs the comparison (needs Docker; starts and removes two echo containers, one that keeps
+ * connections alive and one that closes them after every answer, and a busybox httpd).
  */
 export async function runProxyBench(
   opts: { durationMs?: number; connections?: number; rounds?: number; closingOnly?: boolean } = {},
@@ -610,11 +613,16 @@ export async function runProxyBench(
     rounds: opts.rounds ?? 5,
     connections: opts.connections ?? 8,
   };
-  const { runEcho } = await import('../test/helpers/echo-image');
+  const { runEcho, runBusyboxHttpd } = await import('../test/helpers/echo-image');
   const keeping = !opts.closingOnly;
-  const [echo, closing] = await Promise.all([runEcho(), runEcho(undefined, { mode: 'close' })]);
+  const [echo, closing, httpd] = await Promise.all([
+    runEcho(),
+    runEcho(undefined, { mode: 'close' }),
+    runBusyboxHttpd({ [`${PREFIX}hello`]: 'hello' }),
+  ]);
   const endpoints: Endpoint[] = [];
   const closingEndpoints: Endpoint[] = [];
+  const httpdEndpoints: Endpoint[] = [];
   const direct = (ip: string): Endpoint => ({
     name: 'direct',
     host: ip,
@@ -625,16 +633,23 @@ export async function runProxyBench(
   try {
     if (keeping) {
       endpoints.push(direct(echo.ip), await startHubProxy(echo.target));
-      // The library alone, no access check or per-request hygiene: a reference.
+      // The libraries alone, no access check or per-request hygiene: references. "raw undici"
+      // is the hub's own engine on Node's HTTP server, the floor of the hub's design.
+      endpoints.push(await startHubProxy(echo.target, 'undici'));
       endpoints.push(await startHubProxy(echo.target, 'http-proxy-3'));
       endpoints.push(await startChp(echo.target));
       const nginx = await startNginx(echo.target);
       if (nginx) endpoints.push(nginx);
     }
     closingEndpoints.push(direct(closing.ip), await startHubProxy(closing.target));
+    closingEndpoints.push(await startHubProxy(closing.target, 'undici'));
     closingEndpoints.push(await startChp(closing.target));
     const closingNginx = await startNginx(closing.target);
     if (closingNginx) closingEndpoints.push(closingNginx);
+    httpdEndpoints.push(direct(httpd.ip), await startHubProxy(httpd.target));
+    httpdEndpoints.push(await startChp(httpd.target));
+    const httpdNginx = await startNginx(httpd.target);
+    if (httpdNginx) httpdEndpoints.push(httpdNginx);
 
     const base = (e: Endpoint) => ({
       host: e.host,
@@ -678,6 +693,7 @@ export async function runProxyBench(
         o,
       )),
       ...(await measure([small('small, app closes')], closingEndpoints, o)),
+      ...(await measure([small('small, busybox httpd')], httpdEndpoints, o)),
     ];
     printTable(rows);
     const pick = (scenario: string, target: string) =>
@@ -696,6 +712,7 @@ export async function runProxyBench(
       addedMedianMs: p50('small', 'hub proxy') - p50('small', 'direct'),
       smallVsNginx: hubOver('small', 'nginx'),
       closingVsNginx: hubOver('small, app closes', 'nginx'),
+      httpdVsNginx: hubOver('small, busybox httpd', 'nginx'),
     };
     const verdict = (ratio: number, target: number) =>
       Number.isFinite(ratio) ? (ratio >= target ? '✓' : '✗ missed') : '(no reference)';
@@ -708,12 +725,18 @@ export async function runProxyBench(
     console.log(
       `hub vs nginx: small ${fmt(summary.smallVsNginx)}x, app closing connections ${fmt(summary.closingVsNginx)}x ` +
         `(target ≥ 1 on both: ${verdict(summary.smallVsNginx, 1)}, ${verdict(summary.closingVsNginx, 1)}), ` +
-        `1 MiB ${fmt(hubOver('1 MiB', 'nginx'))}x, WebSocket ${fmt(hubOver('ws 64 B', 'nginx'))}x`,
+        `1 MiB ${fmt(hubOver('1 MiB', 'nginx'))}x, WebSocket ${fmt(hubOver('ws 64 B', 'nginx'))}x, ` +
+        `busybox httpd ${fmt(summary.httpdVsNginx)}x (target ≥ 1 ${verdict(summary.httpdVsNginx, 1)})`,
+    );
+    const floor = (scenario: string) => pick(scenario, 'raw undici') / pick(scenario, 'nginx');
+    console.log(
+      `the hub's engine alone (raw undici) vs nginx: small ${fmt(floor('small'))}x, app closing connections ${fmt(floor('small, app closes'))}x`,
     );
     return summary;
   } finally {
-    for (const e of [...endpoints, ...closingEndpoints]) await e.stop();
-    await Promise.all([echo.stop(), closing.stop()]);
+    for (const e of [...endpoints, ...closingEndpoints, ...httpdEndpoints]) await e.stop();
+    await Promise.all([echo.stop(), closing.stop(), httpd.stop()]);
+    await httpd.removeImage();
   }
 }
 

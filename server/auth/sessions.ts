@@ -31,6 +31,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const CACHE_MS = 5_000;
 /** last_seen_at is written at most this often per session, not per request. */
 const TOUCH_MS = 60_000;
+/** Session ids whose hash is remembered; past this the memo starts over (a flood of ids). */
+const HASHES_MAX = 10_000;
 
 interface Cached {
   identity: Identity;
@@ -47,6 +49,11 @@ interface Cached {
  */
 export class SessionStore {
   private cache = new Map<string, Cached>();
+  /**
+   * Session id → its SHA-256: the proxy looks a browser's session up on every request it
+   * forwards on the hub's origin, and the hash was the costliest step of a cache hit.
+   */
+  private readonly hashes = new Map<string, string>();
   private readonly endedListeners: CredentialEndedListener[] = [];
 
   constructor(
@@ -76,7 +83,13 @@ export class SessionStore {
   }
 
   async lookup(id: string): Promise<Identity | null> {
-    return this.lookupHash(sha256(id));
+    let hash = this.hashes.get(id);
+    if (hash === undefined) {
+      hash = sha256(id);
+      if (this.hashes.size >= HASHES_MAX) this.hashes.clear();
+      this.hashes.set(id, hash);
+    }
+    return this.lookupHash(hash);
   }
 
   /** The session stored under `hash` (app origins carry the hash, never the session id). */

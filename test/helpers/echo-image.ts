@@ -135,6 +135,57 @@ export async function runEcho(
 }
 
 /**
+ * busybox httpd (FROM scratch + Debian's static busybox) serving `files` (path → content) on
+ * port 8888 of the default bridge: a real app of the kind that closes the connection after
+ * every answer and forks a process per connection, as SimPhoNy's simplest web apps do.
+ */
+export async function runBusyboxHttpd(
+  files: Record<string, string>,
+  docker = new Docker(),
+): Promise<EchoContainer & { removeImage(): Promise<void> }> {
+  const { TestImages } = await import('./images');
+  const images = new TestImages(docker);
+  const script = Object.entries(files)
+    .map(([file, content]) => {
+      const full = `/www/${file.replace(/^\/+/, '')}`;
+      const dir = full.slice(0, full.lastIndexOf('/'));
+      return `/bin/busybox mkdir -p '${dir}' && /bin/busybox printf '%s' '${content}' > '${full}'`;
+    })
+    .concat(`exec /bin/busybox httpd -f -p ${ECHO_PORT} -h /www`)
+    .join(' && ');
+  const { ref } = await images.build('httpd', { cmd: ['/bin/busybox', 'sh', '-c', script] });
+  const container = await docker.createContainer({
+    Image: ref,
+    Labels: { [TEST_LABEL]: '1' },
+    HostConfig: { NetworkMode: 'bridge' },
+  });
+  const stop = async (): Promise<void> => {
+    await container.remove({ force: true }).catch(() => undefined);
+  };
+  try {
+    await container.start();
+    const info = await container.inspect();
+    const ip = info.NetworkSettings.Networks.bridge?.IPAddress;
+    if (!ip) throw new Error('the httpd container has no address on the default bridge');
+    await waitForPort(ip, ECHO_PORT);
+    return {
+      id: container.id,
+      ip,
+      target: `http://${ip}:${ECHO_PORT}`,
+      halt: async () => {
+        await container.stop({ t: 0 }).catch(() => undefined);
+      },
+      stop,
+      removeImage: () => images.removeAll(),
+    };
+  } catch (err) {
+    await stop();
+    await images.removeAll();
+    throw err;
+  }
+}
+
+/**
  * A labelled bridge network of the test's own. A stopped container's address on the shared
  * default bridge can be handed to anyone's next container at once; on this network it cannot.
  */

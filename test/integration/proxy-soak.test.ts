@@ -110,7 +110,8 @@ it('returns to its socket and memory baseline after 10,000 WebSockets and 1,000 
     DEAD_CONCURRENCY,
   );
 
-  expect([...statuses.keys()].every((s) => s === 503 || s === 504)).toBe(true);
+  // Each other status with its count, so a failure says what the hub answered instead.
+  expect([...statuses].filter(([status]) => status !== 503 && status !== 504)).toEqual([]);
   expect(await settle(() => hub.proxy.openWebSockets, 0)).toBe(0);
   expect(await settle(openFds, fdBaseline + FD_SLACK)).toBeLessThanOrEqual(fdBaseline + FD_SLACK);
   const heap = await settle(() => process.memoryUsage().heapUsed, heapBaseline + HEAP_SLACK);
