@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { catalogPart } from './catalog/part';
 import { offerExamples } from './catalog/examples';
+import { runSignedInHooks } from './auth/account-hooks';
 import { checkAuthenticators } from './auth/authenticators';
 import { type Core, type CoreOptions, openCore } from './core';
 import { createHooks } from './hooks';
@@ -84,6 +85,11 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
       for (const id of ids) await containers.stopForGrant(id, null);
     });
     hooks.signedIn.push((name) => containers.signedIn(name));
+    // A user back at a session after a pause is about to start an app, as after a sign-in.
+    core.sessions.onResumed((name, idleMs) => {
+      const after = core.config.spawner.warm_start.return_after_minutes;
+      if (after > 0 && idleMs >= after * 60_000) runSignedInHooks(core, name);
+    });
     const { proxy, apps, shares } = await parts.start(proxyPart(core, routes));
 
     const hub: Hub = { ...core, catalog, updates, containers, routes, apps, shares };

@@ -14,8 +14,9 @@ export type AccountClosedHook = (name: string) => Promise<void>;
 export type GrantsRemovedHook = (mappingIds: string[]) => Promise<void>;
 
 /**
- * A user signed in (any authenticator): parts may prepare for them (a warm start). Called
- * without waiting; a hook must return at once and never throw.
+ * A user signed in (any authenticator), or came back to their session after a pause
+ * (`spawner.warm_start.return_after_minutes`): parts may prepare for them (a warm start).
+ * Called without waiting; a hook must return at once and never throw.
  */
 export type SignedInHook = (name: string) => void;
 

@@ -15,6 +15,13 @@ export interface Identity {
 }
 
 /**
+ * A session was read from the database (not the cache) for a request, `idleMs` after it was
+ * last marked seen: a long gap means its user came back (compose.ts warms their usual app).
+ * Called without waiting; must return at once and never throw.
+ */
+export type SessionResumedListener = (name: string, idleMs: number) => void;
+
+/**
  * A credential that stopped being valid: one session or token (`credentialHash`), or every
  * credential of a user (`userId`). Holders of long-lived connections (the proxy's WebSockets)
  * listen, so a logout or a password change also ends what the credential had opened.
@@ -55,6 +62,7 @@ export class SessionStore {
    */
   private readonly hashes = new Map<string, string>();
   private readonly endedListeners: CredentialEndedListener[] = [];
+  private readonly resumedListeners: SessionResumedListener[] = [];
 
   constructor(
     private readonly db: DataSource,
@@ -122,7 +130,9 @@ export class SessionStore {
       cachedAt: now,
     };
     this.cache.set(hash, entry);
-    if (now - entry.lastSeen > TOUCH_MS) void this.touch(hash, entry, now);
+    const idleMs = now - entry.lastSeen;
+    if (idleMs > TOUCH_MS) void this.touch(hash, entry, now);
+    for (const l of this.resumedListeners) l(entry.identity.name, idleMs);
     return entry.identity;
   }
 
@@ -136,6 +146,11 @@ export class SessionStore {
         { last_seen_at: new Date(now), expires_at: new Date(entry.expiresAt) },
       )
       .catch(() => undefined);
+  }
+
+  /** Called when a session is read from the database for a request (see the type). */
+  onResumed(listener: SessionResumedListener): void {
+    this.resumedListeners.push(listener);
   }
 
   /** Called after a session (or all of a user's) ended in this process. */

@@ -360,6 +360,18 @@ export const configSchema = z
               .describe(
                 'Most warm containers the hub keeps at once (all users); they also never push the hub past spawner.max_total.',
               ),
+            return_after_minutes: z
+              .number()
+              .int()
+              .min(0)
+              .default(30)
+              .refine((v) => v === 0 || v >= 2, {
+                message:
+                  'use 0 (only sign-ins warm) or at least 2: a session in use is marked seen once a minute',
+              })
+              .describe(
+                'A user who comes back to a session unused for at least this long is treated as signing in again: their usual app is warmed. 0: only sign-ins warm.',
+              ),
           })
           .default({})
           .describe('Warm starts: see the README section "Warm starts".'),

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import Dockerode from 'dockerode';
-import { AuditEventEntity } from '../../server/db/entities';
+import { AuditEventEntity, SessionEntity } from '../../server/db/entities';
 import { LABELS } from '../../server/spawner/names';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
@@ -258,6 +258,35 @@ describe('warm starts', () => {
     } finally {
       settings.enabled = true;
     }
+  });
+
+  it('warms again when the user comes back to a session after a pause, not while it is in use', async () => {
+    const settings = th.hub.config.spawner.warm_start;
+    // A session made without the sign-in's own warm start.
+    settings.enabled = false;
+    const alice = await signIn('alice');
+    settings.enabled = true;
+    const user = await th.hub.users.get('alice');
+    /** The session was last seen `minutes` ago; the next request reads it from the database. */
+    const lastSeen = async (minutes: number) => {
+      await th.hub.db
+        .getRepository(SessionEntity)
+        .update({ user_id: user.id }, { last_seen_at: new Date(Date.now() - minutes * 60_000) });
+      th.hub.sessions.invalidateUser(user.id);
+      const res = await alice.fetch('/api/v1/containers');
+      expect(res.status).toBe(200);
+      await manager().warmSettled();
+    };
+
+    await lastSeen(settings.return_after_minutes - 1);
+    expect(warmOf('alice')).toEqual([]);
+    await lastSeen(settings.return_after_minutes + 60);
+    const [warm] = warmOf('alice');
+    expect(warm).toEqual(expect.objectContaining({ mapping_id: grants.alice, ready: true }));
+    expect(await auditOf('container.warm', warm.url_id)).toHaveLength(1);
+
+    await manager().cullIdle(Date.now() + (TTL + 1) * 1000);
+    expect(warmOf('alice')).toEqual([]);
   });
 
   it('after a hub restart keeps claimed ones and removes unclaimed ones unrouted', async () => {
