@@ -32,17 +32,76 @@ function ipv4ToInt(ip: string): number | null {
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
 }
 
+/** A directly connected IPv4 network: the kernel sends to it without a gateway. */
+export interface LinkRoute {
+  network: number;
+  mask: number;
+}
+
+const RTF_GATEWAY = 0x2;
+const RTF_REJECT = 0x200;
+/** The route table is read again at most this often (a refused target is checked per request). */
+const ROUTES_TTL_MS = 1000;
+let routesRead: { at: number; routes: LinkRoute[] | null } | null = null;
+
 /**
- * Whether `ip` lies in the subnet of one of this process's interfaces (loopback excluded):
- * only then does a packet to it stay on a network the hub is attached to.
+ * The link routes of this network namespace from `/proc/net/route` (its text in `table`), or
+ * null where there is none (not Linux). Addresses there are hex in the machine's byte order.
+ */
+export function linkRoutes(table?: string): LinkRoute[] | null {
+  let text = table;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/net/route', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const little = os.endianness() === 'LE';
+  const toInt = (hex: string) => {
+    const n = parseInt(hex, 16) >>> 0;
+    return little
+      ? (((n & 0xff) << 24) |
+          (((n >>> 8) & 0xff) << 16) |
+          (((n >>> 16) & 0xff) << 8) |
+          (n >>> 24)) >>>
+          0
+      : n;
+  };
+  const routes: LinkRoute[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    const flags = parseInt(f[3], 16);
+    const mask = toInt(f[7]);
+    if (toInt(f[2]) !== 0 || flags & RTF_GATEWAY || flags & RTF_REJECT || mask === 0) continue;
+    routes.push({ network: (toInt(f[1]) & mask) >>> 0, mask });
+  }
+  return routes;
+}
+
+/**
+ * Whether `ip` lies on a network this process is attached to, so that a packet to it stays
+ * there: on a link route of its network namespace (no gateway; the default route never counts).
+ * A route counts while its link is down (a bridge whose only container stopped loses carrier,
+ * and its app should read as stopped, not as unreachable by design). Where there is no route
+ * table to read, or when `interfaces` is given, the subnets of the interfaces that are up decide
+ * (loopback excluded).
  */
 export function onAttachedNetwork(
   ip: string,
-  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+  interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>,
 ): boolean {
   const target = ipv4ToInt(ip);
   if (target === null) return false;
-  for (const list of Object.values(interfaces)) {
+  if (!interfaces) {
+    const now = Date.now();
+    if (!routesRead || now - routesRead.at > ROUTES_TTL_MS)
+      routesRead = { at: now, routes: linkRoutes() };
+    const routes = routesRead.routes;
+    if (routes) return routes.some((r) => (target & r.mask) >>> 0 === r.network);
+  }
+  for (const list of Object.values(interfaces ?? os.networkInterfaces())) {
     for (const nic of list ?? []) {
       if (nic.family !== 'IPv4' || nic.internal || !nic.cidr) continue;
       const bits = Number(nic.cidr.split('/')[1]);

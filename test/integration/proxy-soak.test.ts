@@ -12,7 +12,7 @@ import { newUrlId, type ProxyHarness, startProxyHarness } from './proxy-harness'
 const WS_CYCLES = 10_000;
 const DEAD_REQUESTS = 1_000;
 const CONCURRENCY = 50;
-// Requests to the stopped app mostly wait for the 1 s timeout: run more at once.
+// Requests to the stopped app mostly wait for the timeout: run more at once.
 const DEAD_CONCURRENCY = 250;
 const FD_SLACK = 8;
 const HEAP_SLACK = 16 * 1024 * 1024;
@@ -32,8 +32,10 @@ beforeAll(async () => {
   network = await createTestNetwork(`hub-test-proxy-soak-${process.pid}`);
   [echo, stopped] = await Promise.all([runEcho(), runEcho(undefined, { network: network.name })]);
   await stopped.halt();
-  // A short timeout: a stopped container's address may stay silent instead of refusing.
-  hub = await startProxyHarness({ timeoutSeconds: 1 });
+  // A short timeout: a stopped container's address may stay silent instead of refusing (its
+  // bridge has no carrier left). Not shorter: the live app's upgrades must answer within it
+  // on a loaded machine.
+  hub = await startProxyHarness({ timeoutSeconds: 3 });
   const common = { user: 'alice', containerId: echo.id, mappingId: 'm' };
   hub.routes.set({ ...common, urlId: LIVE, target: echo.target });
   hub.routes.set({ ...common, urlId: DEAD, target: stopped.target });
