@@ -200,3 +200,14 @@ export async function probeFrom(
   await new Promise((r) => stream.on('end', r).resume());
   return (await exec.inspect()).ExitCode ?? -1;
 }
+
+/** Runs `cmd` in `container` through the engine (no network) and fails on a non-zero exit. */
+export async function execIn(docker: Dockerode, container: string, cmd: string[]): Promise<void> {
+  const exec = await docker
+    .getContainer(container)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  await new Promise((r) => stream.on('end', r).resume());
+  const code = (await exec.inspect()).ExitCode;
+  if (code !== 0) throw new Error(`${cmd.join(' ')} in ${container.slice(0, 12)}: exit ${code}`);
+}
