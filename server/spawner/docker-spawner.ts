@@ -21,8 +21,8 @@ import type {
   ContainerOwner,
   ContainerState,
   EventListener,
-  ProgressCallback,
   MountSpec,
+  ProgressCallback,
   SpawnRequest,
   Spawner,
 } from './spawner';
@@ -179,7 +179,7 @@ export class DockerSpawner implements Spawner {
     if (this.selfId && !self) {
       this.log.warn(
         { self: this.selfId.slice(0, 12) },
-        'the hub runs in a container this Docker engine does not know, so it cannot join app networks; apps on addresses it is not attached to are refused',
+        'the hub runs in a container this Docker engine does not know, so it cannot join app networks (apps on addresses it is not attached to are refused) and gives bind sources to the engine as it sees them',
       );
     }
     this.modeKnown = true;
