@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Dockerode from 'dockerode';
 import { APP_NETWORK_LABEL, APP_NETWORK_MARK } from '../../server/spawner/docker-attach';
 import { LABELS } from '../../server/spawner/names';
@@ -181,9 +184,25 @@ describe('hub image on one host (config/compose.yaml: published port only, spawn
   });
 });
 
-describe('hub image with a named data volume (shared/DESIGN.md\u2019s docker run)', () => {
+describe('hub image with its data on a named volume or a host folder (home workspaces)', () => {
   let hub: HubContainer;
   const images = new TestImages(docker);
+  let homeApp = '';
+  beforeAll(async () => {
+    ensureHubImage();
+    // The app writes into its workspace before it serves, and serves the workspace at ws/.
+    homeApp = (
+      await images.build('image-home', {
+        cmd: [
+          '/bin/busybox',
+          'sh',
+          '-c',
+          'd="/www/user/$JPY_USER/containers/$URL_ID" && mkdir -p "$d" && echo ok > "$d/index.html" && ln -s /workspace "$d/ws" && echo "written by the app" > /workspace/from-app.txt && exec httpd -f -p 8888 -h /www',
+        ],
+        labels: appLabels({ ui_name: 'Image Home', type: 'webapp' }),
+      })
+    ).ref;
+  });
   afterAll(async () => {
     if (hub) {
       await hub.remove();
@@ -192,27 +211,15 @@ describe('hub image with a named data volume (shared/DESIGN.md\u2019s docker run
     await images.removeAll();
   });
 
-  it('gives an app the home workspace on the volume: a file written on either side is seen on the other', async () => {
-    ensureHubImage();
-    // The app writes into its workspace before it serves, and serves the workspace at ws/.
-    const homeApp = await images.build('image-home', {
-      cmd: [
-        '/bin/busybox',
-        'sh',
-        '-c',
-        'd="/www/user/$JPY_USER/containers/$URL_ID" && mkdir -p "$d" && echo ok > "$d/index.html" && ln -s /workspace "$d/ws" && echo "written by the app" > /workspace/from-app.txt && exec httpd -f -p 8888 -h /www',
-      ],
-      labels: appLabels({ ui_name: 'Image Home', type: 'webapp' }),
-    });
-    hub = await runHubContainer(docker);
-    const admin = await hub.admin();
-    const mappingId = await grantApp(admin, ADMIN.name, homeApp.ref, { allow_home: true });
+  /** Starts the home app for the admin; the app's url and the workspace as the hub sees it. */
+  async function startHome(h: HubContainer) {
+    const admin = await h.admin();
+    const mappingId = await grantApp(admin, ADMIN.name, homeApp, { allow_home: true });
     const res = await admin.json<{ url: string; url_id: string }>('/api/v1/containers', {
       method: 'POST',
       json: { mapping_id: mappingId },
     });
     expect(res.status).toBe(201);
-
     // The hub sees the app's file in its /data (through its API, on the published port).
     const ws = await admin.json<{ path: string; files: number; sample: string[] }>(
       `/api/v1/admin/users/${ADMIN.name}/workspace`,
@@ -220,6 +227,12 @@ describe('hub image with a named data volume (shared/DESIGN.md\u2019s docker run
     expect(ws.status).toBe(200);
     expect(ws.body.path).toMatch(/^\/data\/workspaces\//);
     expect(ws.body.sample).toContain('from-app.txt');
+    return { admin, res, ws };
+  }
+
+  it('named volume (shared/DESIGN.md\u2019s docker run): a workspace file written on either side is seen on the other', async () => {
+    hub = await runHubContainer(docker);
+    const { admin, res, ws } = await startHome(hub);
 
     // The app's bind source is the folder on the volume's host mountpoint, not a host /data.
     const self = await docker.getContainer(hub.id).inspect();
@@ -247,8 +260,26 @@ describe('hub image with a named data volume (shared/DESIGN.md\u2019s docker run
     expect(del.status).toBe(204);
   });
 
+  it('host folder at another path (-v /srv/hub:/data): the app\u2019s file is in the host folder', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-test-data-'));
+    const other = await runHubContainer(docker, {}, { dataFolder: folder });
+    try {
+      const { admin, res, ws } = await startHome(other);
+      const onHost = path.join(folder, ws.body.path.slice('/data/'.length));
+      expect(fs.readFileSync(path.join(onHost, 'from-app.txt'), 'utf8')).toBe(
+        'written by the app\n',
+      );
+      fs.writeFileSync(path.join(onHost, 'from-host.txt'), 'written on the host\n');
+      const page = await admin.fetch(`${res.body.url}ws/from-host.txt`);
+      expect(await page.text()).toBe('written on the host\n');
+    } finally {
+      await other.remove();
+      await cleanupRealm(docker, other.realm);
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start with data_dir on its own layer, and says which setting to change', async () => {
-    ensureHubImage();
     const realm = `it${images.run.slice(0, 8)}own`;
     const container = await docker.createContainer({
       Image: HUB_IMAGE,
