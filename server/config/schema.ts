@@ -308,7 +308,9 @@ export const configSchema = z
         allowed_volume_roots: z
           .array(z.string())
           .default([])
-          .describe('Host folders under which policy volume sources may lie.'),
+          .describe(
+            'Folders (as the hub sees them) under which policy volume sources may lie; a hub container must have them mounted.',
+          ),
         idle_timeout_seconds: z
           .number()
           .int()

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/load';
 import { HubError } from '../errors';
 import type { Logger } from '../log';
 import { buildCreateOptions, chooseWebPort, type ConnectMode } from './container-spec';
@@ -10,6 +11,7 @@ import {
   type DockerClient,
 } from './docker-client';
 import { followEvents } from './docker-events';
+import { HostPaths, PathNotShared } from './host-paths';
 import type { InstallIdentity } from './install-id';
 import { containerName, LABEL_PREFIX, LABELS, labelFilter } from './names';
 import { ownerOf } from './ownership';
@@ -19,11 +21,13 @@ import type {
   ContainerOwner,
   ContainerState,
   EventListener,
+  MountSpec,
   ProgressCallback,
   SpawnRequest,
   Spawner,
 } from './spawner';
 import { onAttachedNetwork, ownContainerId } from './swarm-attach';
+import { WORKSPACE_TARGET } from './volumes';
 
 /** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */
 export const PORT_LABEL = `${LABEL_PREFIX}web_port`;
@@ -54,6 +58,18 @@ export interface DockerSpawnerSettings {
    * reaches apps on `network` directly.
    */
   selfId?: string | null;
+  /**
+   * Hub folders apps mount from, with the setting that names each (data_dir for workspaces,
+   * spawner.allowed_volume_roots): a hub container that holds one on its own layer, where no
+   * app can be given it, refuses to start.
+   */
+  sharedFolders?: SharedFolder[];
+}
+
+/** A folder whose contents apps mount, and the setting a person changes to move it. */
+export interface SharedFolder {
+  setting: string;
+  path: string;
 }
 
 /** A spawn failure the caller can act on; the message is shown to the user. */
@@ -77,6 +93,8 @@ export class DockerSpawner implements Spawner {
   private modeKnown = false;
   /** Per-app networks: set when the hub runs in a container with its own network namespace. */
   private appNets: AppNetworks | null = null;
+  /** Bind sources as the engine sees them: decided with `appNets`, from the same inspect. */
+  private hostPaths = HostPaths.identity();
 
   constructor(
     private readonly client: DockerClient,
@@ -90,8 +108,45 @@ export class DockerSpawner implements Spawner {
     this.networkReady = false;
     this.modeKnown = false;
     await this.ensureMode();
+    this.checkSharedFolders();
     if (this.appNets) await this.pruneAppNetworks();
     else await this.ensureNetwork();
+  }
+
+  /** Refuses a configuration whose app mounts would come from the hub container's own layer. */
+  private checkSharedFolders(): void {
+    for (const { setting, path } of this.settings.sharedFolders ?? []) {
+      if (this.hostPaths.reaches(path)) continue;
+      throw new ConfigError(
+        `${setting} is ${path}, which is on the hub container's own filesystem: apps cannot mount anything from there. Mount a volume or host folder at ${path} when running the hub container (e.g. -v hubdata:${path}), or point ${setting} at a mounted folder`,
+      );
+    }
+  }
+
+  /**
+   * The request's bind sources as host paths: the engine resolves them on its host, not in the
+   * hub's container. A source on the container's own layer would silently become an empty
+   * host folder, so it is refused instead.
+   */
+  private hostMounts(mounts: MountSpec[]): MountSpec[] {
+    try {
+      return this.hostPaths.translate(mounts);
+    } catch (err) {
+      if (!(err instanceof PathNotShared)) throw err;
+      const home = mounts.find((m) => m.source === err.hubPath)?.target === WORKSPACE_TARGET;
+      if (home) {
+        throw new SpawnFailed(
+          `the home workspace ${err.hubPath} is on the hub container's own filesystem, so the app cannot mount it; an admin must mount a volume at data_dir (e.g. -v hubdata:/data) and restart the hub`,
+          503,
+          'workspace_not_shared',
+        );
+      }
+      throw new SpawnFailed(
+        `the grant's volume source ${err.hubPath} is on the hub container's own filesystem, so the app cannot mount it; an admin must mount that folder into the hub's container or fix the grant`,
+        403,
+        'volume_not_shared',
+      );
+    }
   }
 
   /**
@@ -120,10 +175,11 @@ export class DockerSpawner implements Spawner {
     } else {
       this.appNets = null;
     }
+    this.hostPaths = self ? HostPaths.fromContainer(self) : HostPaths.identity();
     if (this.selfId && !self) {
       this.log.warn(
         { self: this.selfId.slice(0, 12) },
-        'the hub runs in a container this Docker engine does not know, so it cannot join app networks; apps on addresses it is not attached to are refused',
+        'the hub runs in a container this Docker engine does not know, so it cannot join app networks (apps on addresses it is not attached to are refused) and gives bind sources to the engine as it sees them',
       );
     }
     this.modeKnown = true;
@@ -169,6 +225,7 @@ export class DockerSpawner implements Spawner {
     };
     onProgress('creating', 'creating the container');
     await this.ensureMode();
+    const mounts = this.hostMounts(req.mounts);
     const nets = this.appNets;
     if (!nets) await this.ensureNetwork();
     const name = containerName(this.settings.realm, req.user, req.mappingId, this.installId);
@@ -188,7 +245,7 @@ export class DockerSpawner implements Spawner {
         );
       }
       const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
-      const opts = buildCreateOptions({ ...req, name }, port, {
+      const opts = buildCreateOptions({ ...req, name, mounts }, port, {
         ...this.settings,
         network,
         // Loopback in the hub's container is its own: a published port would not be reached.

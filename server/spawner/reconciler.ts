@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/load';
 import type { ContainerRecord, RecordStatus } from './container-record';
 import { ContainerDied } from './errors';
 import type { ManagerContext } from './manager-context';
@@ -38,6 +39,8 @@ export class Reconciler {
       await this.reconcile();
       this.engineUp = true;
     } catch (err) {
+      // A setting the engine showed to be unworkable (docker-spawner.ts): no retry can fix it.
+      if (err instanceof ConfigError) throw err;
       log.warn(
         { err: (err as Error).message },
         'Docker engine not available at start; will reconcile when it is',

@@ -41,6 +41,13 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
         containerPort: config.spawner.container_port,
         startTimeoutMs: config.spawner.start_timeout_seconds * 1000,
         stopGraceSeconds: STOP_GRACE_SECONDS,
+        sharedFolders: [
+          { setting: 'data_dir (HUB_DATA_DIR)', path: config.data_dir },
+          ...config.spawner.allowed_volume_roots.map((path) => ({
+            setting: 'spawner.allowed_volume_roots',
+            path,
+          })),
+        ],
       },
       log,
     ),

@@ -43,17 +43,17 @@ export function ensureHubImage(): void {
 }
 
 /**
- * Runs the hub image. `hostNetwork`: the single-host compose set-up (config/compose.yaml), the
- * hub in the host's network namespace listening on a free loopback port.
+ * Runs the hub image. `hostNetwork`: the hub in the host's network namespace listening on a free
+ * loopback port. `dataFolder`: a host folder bind-mounted at /data instead of a named volume.
  */
 export async function runHubContainer(
   docker: Dockerode,
   env: Record<string, string> = {},
-  opts: { hostNetwork?: boolean } = {},
+  opts: { hostNetwork?: boolean; dataFolder?: string } = {},
 ): Promise<HubContainer> {
   const realm = `it${crypto.randomBytes(4).toString('hex')}`;
-  const volume = `hub-test-${realm}`;
-  await docker.createVolume({ Name: volume, Labels: { [TEST_LABEL]: '1' } });
+  const volume = opts.dataFolder ?? `hub-test-${realm}`;
+  if (!opts.dataFolder) await docker.createVolume({ Name: volume, Labels: { [TEST_LABEL]: '1' } });
   const container = await docker.createContainer({
     Image: HUB_IMAGE,
     name: `hub-test-${realm}`,
@@ -126,10 +126,11 @@ export async function runHubContainer(
     logs,
     async remove() {
       await container.remove({ force: true }).catch(() => undefined);
-      await docker
-        .getVolume(volume)
-        .remove()
-        .catch(() => undefined);
+      if (!opts.dataFolder)
+        await docker
+          .getVolume(volume)
+          .remove()
+          .catch(() => undefined);
     },
   };
 }
@@ -199,4 +200,15 @@ export async function probeFrom(
   const stream = await exec.start({});
   await new Promise((r) => stream.on('end', r).resume());
   return (await exec.inspect()).ExitCode ?? -1;
+}
+
+/** Runs `cmd` in `container` through the engine (no network) and fails on a non-zero exit. */
+export async function execIn(docker: Dockerode, container: string, cmd: string[]): Promise<void> {
+  const exec = await docker
+    .getContainer(container)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  await new Promise((r) => stream.on('end', r).resume());
+  const code = (await exec.inspect()).ExitCode;
+  if (code !== 0) throw new Error(`${cmd.join(' ')} in ${container.slice(0, 12)}: exit ${code}`);
 }

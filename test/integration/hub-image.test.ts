@@ -1,11 +1,16 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Dockerode from 'dockerode';
 import { APP_NETWORK_LABEL, APP_NETWORK_MARK } from '../../server/spawner/docker-attach';
 import { LABELS } from '../../server/spawner/names';
 import { ADMIN, bootHub } from '../helpers/hub';
-import { appLabels, TestImages } from '../helpers/images';
+import { appLabels, TEST_LABEL, TestImages } from '../helpers/images';
 import {
   cleanupSwarmRealm,
   ensureHubImage,
+  execIn,
+  HUB_IMAGE,
   ensureSwarm,
   type HubContainer,
   probeFrom,
@@ -176,6 +181,125 @@ describe('hub image on one host (config/compose.yaml: published port only, spawn
     );
     expect((await appNetworks()).map((n) => n.Id)).toEqual([theirs.id]);
     await theirs.remove();
+  });
+});
+
+describe('hub image with its data on a named volume or a host folder (home workspaces)', () => {
+  let hub: HubContainer;
+  const images = new TestImages(docker);
+  let homeApp = '';
+  beforeAll(async () => {
+    ensureHubImage();
+    // The app writes into its workspace before it serves, and serves the workspace at ws/.
+    homeApp = (
+      await images.build('image-home', {
+        cmd: [
+          '/bin/busybox',
+          'sh',
+          '-c',
+          'd="/www/user/$JPY_USER/containers/$URL_ID" && mkdir -p "$d" && echo ok > "$d/index.html" && ln -s /workspace "$d/ws" && echo "written by the app" > /workspace/from-app.txt && exec httpd -f -p 8888 -h /www',
+        ],
+        labels: appLabels({ ui_name: 'Image Home', type: 'webapp' }),
+      })
+    ).ref;
+  });
+  afterAll(async () => {
+    if (hub) {
+      await hub.remove();
+      await cleanupRealm(docker, hub.realm);
+    }
+    await images.removeAll();
+  });
+
+  /** Starts the home app for the admin; the app's url and the workspace as the hub sees it. */
+  async function startHome(h: HubContainer) {
+    const admin = await h.admin();
+    const mappingId = await grantApp(admin, ADMIN.name, homeApp, { allow_home: true });
+    const res = await admin.json<{ url: string; url_id: string }>('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: mappingId },
+    });
+    expect(res.status).toBe(201);
+    // The hub sees the app's file in its /data (through its API, on the published port).
+    const ws = await admin.json<{ path: string; files: number; sample: string[] }>(
+      `/api/v1/admin/users/${ADMIN.name}/workspace`,
+    );
+    expect(ws.status).toBe(200);
+    expect(ws.body.path).toMatch(/^\/data\/workspaces\//);
+    expect(ws.body.sample).toContain('from-app.txt');
+    return { admin, res, ws };
+  }
+
+  it('named volume (shared/DESIGN.md\u2019s docker run): a workspace file written on either side is seen on the other', async () => {
+    hub = await runHubContainer(docker);
+    const { admin, res, ws } = await startHome(hub);
+
+    // The app's bind source is the folder on the volume's host mountpoint, not a host /data.
+    const self = await docker.getContainer(hub.id).inspect();
+    const volume = self.Mounts.find((m) => m.Destination === '/data');
+    expect(volume?.Type).toBe('volume');
+    const [app] = await realmContainers(docker, hub.realm);
+    const appMount = (await docker.getContainer(app.Id).inspect()).Mounts.find(
+      (m) => m.Destination === '/workspace',
+    );
+    expect(appMount?.Source).toBe(`${volume?.Source}${ws.body.path.slice('/data'.length)}`);
+
+    // A file the hub's side writes reaches the app, which serves it through the proxy.
+    await execIn(docker, hub.id, [
+      'sh',
+      '-c',
+      `echo "written by the hub" > "${ws.body.path}/from-hub.txt"`,
+    ]);
+    const page = await admin.fetch(`${res.body.url}ws/from-hub.txt`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe('written by the hub\n');
+    const back = await admin.fetch(`${res.body.url}ws/from-app.txt`);
+    expect(await back.text()).toBe('written by the app\n');
+
+    const del = await admin.fetch(`/api/v1/containers/${res.body.url_id}`, { method: 'DELETE' });
+    expect(del.status).toBe(204);
+  });
+
+  it('host folder at another path (-v /srv/hub:/data): the app\u2019s file is in the host folder', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-test-data-'));
+    const other = await runHubContainer(docker, {}, { dataFolder: folder });
+    try {
+      const { admin, res, ws } = await startHome(other);
+      const onHost = path.join(folder, ws.body.path.slice('/data/'.length));
+      expect(fs.readFileSync(path.join(onHost, 'from-app.txt'), 'utf8')).toBe(
+        'written by the app\n',
+      );
+      fs.writeFileSync(path.join(onHost, 'from-host.txt'), 'written on the host\n');
+      const page = await admin.fetch(`${res.body.url}ws/from-host.txt`);
+      expect(await page.text()).toBe('written on the host\n');
+    } finally {
+      await other.remove();
+      await cleanupRealm(docker, other.realm);
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start with data_dir on its own layer, and says which setting to change', async () => {
+    const realm = `it${images.run.slice(0, 8)}own`;
+    const container = await docker.createContainer({
+      Image: HUB_IMAGE,
+      name: `hub-test-${realm}`,
+      Labels: { [TEST_LABEL]: '1', [LABELS.realm]: `${realm}-hub` },
+      Env: [`HUB_ADMIN_PASSWORD=${ADMIN.password}`, `HUB_REALM=${realm}`, 'HUB_DATA_DIR=/srv/hub'],
+      HostConfig: { Binds: ['/var/run/docker.sock:/var/run/docker.sock'] },
+    });
+    try {
+      await container.start();
+      const exit = (await container.wait()) as { StatusCode: number };
+      const out = (await container.logs({ stdout: true, stderr: true })).toString('utf8');
+      expect(exit.StatusCode).toBe(2);
+      expect(out).toMatch(
+        /data_dir \(HUB_DATA_DIR\) is \/srv\/hub, which is on the hub container's own filesystem/,
+      );
+    } finally {
+      // v: the image's anonymous /data volume goes with it.
+      await container.remove({ force: true, v: true });
+    }
   });
 });
 

@@ -136,7 +136,8 @@ async function dockerImageBackend(): Promise<Backend> {
   ensureHubImage();
   const hub: HubContainer = await runHubContainer(docker, {
     HUB_SPAWNER__INIT: 'true',
-    HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '["/tmp"]',
+    // A root on the hub's data volume: one on the container's own layer refuses the start.
+    HUB_SPAWNER__ALLOWED_VOLUME_ROOTS: '["/data"]',
   });
   const realm = hub.realm;
   const find = async (urlId: string) =>

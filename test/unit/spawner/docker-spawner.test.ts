@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import { logger } from '../../../server/log';
 import { APP_NETWORK_LABEL, APP_NETWORK_MARK } from '../../../server/spawner/docker-attach';
 import type { DockerClient } from '../../../server/spawner/docker-client';
-import { DockerSpawner } from '../../../server/spawner/docker-spawner';
+import { DockerSpawner, type SharedFolder } from '../../../server/spawner/docker-spawner';
 import { LABELS } from '../../../server/spawner/names';
 import type { SpawnRequest } from '../../../server/spawner/spawner';
 
@@ -31,8 +31,14 @@ function localAddress(): string {
   return nic.address;
 }
 
+interface SelfContainer {
+  id: string;
+  networkMode: string;
+  mounts?: Partial<Dockerode.ContainerInspectInfo['Mounts'][number]>[];
+}
+
 /** An engine whose app containers come up at `appIp`; `self` is the hub's container, if any. */
-function engine(appIp: string, self: { id: string; networkMode: string } | null) {
+function engine(appIp: string, self: SelfContainer | null, sharedFolders: SharedFolder[] = []) {
   const calls: string[] = [];
   let created: Dockerode.ContainerCreateOptions | null = null;
   const networks: Dockerode.NetworkCreateOptions[] = [];
@@ -43,6 +49,7 @@ function engine(appIp: string, self: { id: string; networkMode: string } | null)
           Id: self.id,
           HostConfig: { NetworkMode: self.networkMode },
           NetworkSettings: { Networks: { [self.networkMode]: {} } },
+          Mounts: self.mounts ?? [],
         };
       if (id !== 'c1' || !created) return null;
       const network = created.HostConfig!.NetworkMode!;
@@ -86,6 +93,7 @@ function engine(appIp: string, self: { id: string; networkMode: string } | null)
       startTimeoutMs: 10_000,
       stopGraceSeconds: 1,
       selfId: self?.id ?? null,
+      sharedFolders,
     },
     logger('test'),
   );
@@ -135,5 +143,99 @@ describe('DockerSpawner networks', () => {
       `disconnect ${net} hub-self`,
       `remove network ${net}`,
     ]);
+  });
+});
+
+describe('DockerSpawner bind sources', () => {
+  const VOLUME_SOURCE = '/var/lib/docker/volumes/hubdata/_data';
+  const inContainer = (mounts: SelfContainer['mounts']): SelfContainer => ({
+    id: 'hub-self',
+    networkMode: 'host',
+    mounts,
+  });
+  const dataVolume = { Type: 'volume' as const, Destination: '/data', Source: VOLUME_SOURCE };
+  const withMounts = (mounts: SpawnRequest['mounts']): SpawnRequest => ({ ...REQ, mounts });
+  const home = { source: '/data/workspaces/alice', target: '/workspace', readOnly: false };
+
+  it('gives the engine host paths for a hub container’s named volume and binds', async () => {
+    const e = engine(
+      localAddress(),
+      inContainer([
+        dataVolume,
+        { Type: 'bind', Destination: '/data/shared', Source: '/srv/shared', RW: false },
+        { Type: 'tmpfs', Destination: '/scratch', Source: '' },
+      ]),
+    );
+    await e.spawner.init();
+    await e.spawner.start(
+      withMounts([home, { source: '/data/shared/maps', target: '/maps', readOnly: false }]),
+      () => undefined,
+    );
+    expect(e.created()!.HostConfig!.Mounts).toEqual([
+      {
+        Type: 'bind',
+        Source: `${VOLUME_SOURCE}/workspaces/alice`,
+        Target: '/workspace',
+        ReadOnly: false,
+      },
+      // The hub has /data/shared read-only: the app gets no more than that.
+      { Type: 'bind', Source: '/srv/shared/maps', Target: '/maps', ReadOnly: true },
+    ]);
+  });
+
+  it('leaves paths as they are for a hub on the host', async () => {
+    const e = engine(localAddress(), null, [{ setting: 'data_dir', path: '/nowhere/data' }]);
+    await e.spawner.init();
+    await e.spawner.start(withMounts([home]), () => undefined);
+    expect(e.created()!.HostConfig!.Mounts).toEqual([
+      { Type: 'bind', Source: home.source, Target: '/workspace', ReadOnly: false },
+    ]);
+  });
+
+  it('refuses to start when data_dir is on the hub container’s own layer, naming the setting', async () => {
+    const e = engine(localAddress(), inContainer([dataVolume]), [
+      { setting: 'data_dir (HUB_DATA_DIR)', path: '/app/data' },
+    ]);
+    await expect(e.spawner.init()).rejects.toThrow(
+      /data_dir \(HUB_DATA_DIR\) is \/app\/data, which is on the hub container's own filesystem.*-v hubdata:\/app\/data/,
+    );
+  });
+
+  it('accepts a volume root with a mount inside it, and refuses a grant source outside that mount', async () => {
+    const e = engine(
+      localAddress(),
+      inContainer([
+        dataVolume,
+        { Type: 'bind', Destination: '/srv/share', Source: '/export/share' },
+      ]),
+      [
+        { setting: 'data_dir', path: '/data' },
+        { setting: 'spawner.allowed_volume_roots', path: '/srv' },
+      ],
+    );
+    await e.spawner.init();
+    const start = e.spawner.start(
+      withMounts([{ source: '/srv/private', target: '/private', readOnly: true }]),
+      () => undefined,
+    );
+    await expect(start).rejects.toMatchObject({ status: 403, code: 'volume_not_shared' });
+    await expect(start).rejects.toThrow(/volume source \/srv\/private is on the hub container/);
+    expect(e.created()).toBeNull();
+  });
+
+  it('refuses a home workspace on the container’s own layer before creating anything', async () => {
+    // The engine was down at start, so the check at init did not run: the start still refuses.
+    const e = engine(localAddress(), inContainer([]));
+    const start = e.spawner.start(withMounts([home]), () => undefined);
+    await expect(start).rejects.toMatchObject({ status: 503, code: 'workspace_not_shared' });
+    await expect(start).rejects.toThrow(/mount a volume at data_dir/);
+    expect(e.created()).toBeNull();
+  });
+
+  it('refuses a volume root on the container’s own layer, naming the setting', async () => {
+    const e = engine(localAddress(), inContainer([dataVolume]), [
+      { setting: 'spawner.allowed_volume_roots', path: '/opt/maps' },
+    ]);
+    await expect(e.spawner.init()).rejects.toThrow(/spawner.allowed_volume_roots is \/opt\/maps/);
   });
 });
