@@ -235,8 +235,8 @@ export class SwarmSpawner implements Spawner {
   /**
    * Removes the service at once (the proxy's route goes with the caller), then the network: its
    * container lingers 6-16 s after the service, so the network is retried in the background.
-   * An engine that does not answer fails the removal (DockerUnavailable) unless `quiet` (the
-   * clean-up after a failed start, whose own error is the one to report).
+   * An engine that does not answer fails the removal (DockerUnavailable: the app may still run)
+   * unless `quiet` (the clean-up after a failed start, whose own error is the one to report).
    */
   private async removeApp(
     service: string,
@@ -247,7 +247,7 @@ export class SwarmSpawner implements Spawner {
     try {
       await this.docker.removeService(service);
     } catch (err) {
-      if (!quiet) throw this.explain(err);
+      if (err instanceof DockerUnavailable && !quiet) throw err;
       this.log.warn({ service, err: dockerMessage(err) }, 'service remove failed');
     }
     if (!network) return;
