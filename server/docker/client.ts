@@ -26,8 +26,8 @@ export interface DockerHealth {
  */
 export class HubDocker {
   constructor(
-    /** dockerode itself, for calls made through `call` (or a thin client's own deadline). */
-    readonly api: Docker,
+    /** dockerode itself: reached only through `call` and `openEvents`, so never without the deadline. */
+    private readonly api: Docker,
     /** Per-call deadline (spawner.docker_timeout_seconds); a slower engine counts as down. */
     readonly timeoutMs: number,
   ) {}

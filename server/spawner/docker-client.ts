@@ -1,5 +1,5 @@
-import type { Dockerode } from '../docker/client';
-import { DockerTimeout, withDeadline } from '../docker/deadline';
+import type { Dockerode, HubDocker } from '../docker/client';
+import { DockerTimeout } from '../docker/deadline';
 import { ServiceUnavailable } from '../errors';
 import type { Logger } from '../log';
 
@@ -62,6 +62,21 @@ function isConnectionError(err: unknown): boolean {
   );
 }
 
+/**
+ * "Cannot talk to the engine" (no answer within the deadline, a refused or broken connection)
+ * as DockerUnavailable, which the edge renders as a 503; an answer from the engine (404, 409,
+ * 500 ...) is returned as it came, for the caller to judge. Shared by the Docker and Swarm
+ * clients so a hung engine reads the same whichever spawner runs.
+ */
+export function asEngineError(verb: string, err: unknown): unknown {
+  if (!isConnectionError(err)) return err;
+  return new DockerUnavailable(
+    err instanceof DockerTimeout
+      ? err.message
+      : `${verb}: ${(err as DockerApiError).code ?? dockerMessage(err)}`,
+  );
+}
+
 /** How often a removal under way elsewhere is checked. */
 const REMOVAL_POLL_MS = 100;
 
@@ -70,55 +85,53 @@ export type ContainerDetails = Dockerode.ContainerInspectInfo;
 export type ImageDetails = Dockerode.ImageInspectInfo;
 
 export class DockerClient {
-  constructor(
-    private readonly docker: Dockerode,
-    private readonly log: Logger,
-    /** Per-call deadline; a slower engine counts as down. */
-    private readonly timeoutMs: number,
-  ) {}
+  /** Per-call deadline (the hub client's); a slower engine counts as down. */
+  private readonly timeoutMs: number;
 
-  /** Runs one call with a deadline and maps "cannot talk to the engine" to DockerUnavailable. */
+  constructor(
+    /** The hub's one client: the engine is reached only through its deadline. */
+    private readonly hub: HubDocker,
+    private readonly log: Logger,
+  ) {
+    this.timeoutMs = hub.timeoutMs;
+  }
+
+  /** Runs one call with the hub's deadline; "cannot talk to the engine" is DockerUnavailable. */
   private async call<T>(
     verb: string,
     id: string | undefined,
-    fn: (signal: AbortSignal) => Promise<T>,
+    fn: (api: Dockerode, signal: AbortSignal) => Promise<T>,
     timeoutMs = this.timeoutMs,
   ): Promise<T> {
     try {
-      return await withDeadline(
-        verb,
-        timeoutMs,
-        'raise spawner.docker_timeout_seconds if the engine is just slow',
-        fn,
-      );
+      return await this.hub.call(verb, fn, timeoutMs);
     } catch (err) {
-      if (isConnectionError(err)) {
-        this.log.warn({ verb, id, err: dockerMessage(err) }, 'docker unreachable');
-        const detail =
-          err instanceof DockerTimeout
-            ? err.message
-            : `${verb}: ${(err as DockerApiError).code ?? dockerMessage(err)}`;
-        throw new DockerUnavailable(detail);
-      }
-      throw err;
+      throw this.unreachable(verb, id, err);
     }
   }
 
+  private unreachable(verb: string, id: string | undefined, err: unknown): unknown {
+    const mapped = asEngineError(verb, err);
+    if (mapped instanceof DockerUnavailable)
+      this.log.warn({ verb, id, err: dockerMessage(err) }, 'docker unreachable');
+    return mapped;
+  }
+
   async ping(): Promise<void> {
-    await this.call('ping', undefined, () => this.docker.ping());
+    await this.call('ping', undefined, (api) => api.ping());
   }
 
   async listContainers(labels: string[], all = true): Promise<ContainerSummary[]> {
-    return this.call('list', undefined, (abortSignal) =>
-      this.docker.listContainers({ all, filters: { label: labels }, abortSignal }),
+    return this.call('list', undefined, (api, abortSignal) =>
+      api.listContainers({ all, filters: { label: labels }, abortSignal }),
     );
   }
 
   /** null when there is no such container (404). */
   async inspectContainer(id: string): Promise<ContainerDetails | null> {
     try {
-      return await this.call('inspect', id, (abortSignal) =>
-        this.docker.getContainer(id).inspect({ abortSignal }),
+      return await this.call('inspect', id, (api, abortSignal) =>
+        api.getContainer(id).inspect({ abortSignal }),
       );
     } catch (err) {
       if (statusOf(err) === 404) return null;
@@ -129,7 +142,7 @@ export class DockerClient {
   /** null when the image is not present locally (404). */
   async inspectImage(ref: string): Promise<ImageDetails | null> {
     try {
-      return await this.call('inspect image', ref, () => this.docker.getImage(ref).inspect());
+      return await this.call('inspect image', ref, (api) => api.getImage(ref).inspect());
     } catch (err) {
       if (statusOf(err) === 404) return null;
       throw err;
@@ -144,7 +157,7 @@ export class DockerClient {
     const c = await this.call(
       'create',
       opts.name,
-      (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }),
+      (api, abortSignal) => api.createContainer({ ...opts, abortSignal }),
       timeoutMs,
     );
     this.log.info({ id: c.id, name: opts.name }, 'container created');
@@ -157,7 +170,7 @@ export class DockerClient {
       await this.call(
         'start',
         id,
-        (abortSignal) => this.docker.getContainer(id).start({ abortSignal }),
+        (api, abortSignal) => api.getContainer(id).start({ abortSignal }),
         timeoutMs,
       );
     } catch (err) {
@@ -173,7 +186,7 @@ export class DockerClient {
       await this.call(
         'stop',
         id,
-        (abortSignal) => this.docker.getContainer(id).stop({ t: graceSeconds, abortSignal }),
+        (api, abortSignal) => api.getContainer(id).stop({ t: graceSeconds, abortSignal }),
         this.timeoutMs + graceSeconds * 1000,
       );
     } catch (err) {
@@ -192,8 +205,8 @@ export class DockerClient {
   async removeContainer(id: string): Promise<void> {
     this.log.debug({ id }, 'removing container');
     try {
-      await this.call('remove', id, (abortSignal) =>
-        this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+      await this.call('remove', id, (api, abortSignal) =>
+        api.getContainer(id).remove({ force: true, v: true, abortSignal }),
       );
     } catch (err) {
       const status = statusOf(err);
@@ -218,17 +231,15 @@ export class DockerClient {
 
   /** The last `tail` lines of stdout+stderr as text (the multiplexed stream decoded). */
   async logs(id: string, tail: number): Promise<string> {
-    const raw = await this.call('logs', id, (abortSignal) =>
-      this.docker
-        .getContainer(id)
-        .logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
+    const raw = await this.call('logs', id, (api, abortSignal) =>
+      api.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
     );
     return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
   }
 
   async inspectNetwork(name: string): Promise<Dockerode.NetworkInspectInfo | null> {
     try {
-      return await this.call('inspect network', name, () => this.docker.getNetwork(name).inspect());
+      return await this.call('inspect network', name, (api) => api.getNetwork(name).inspect());
     } catch (err) {
       if (statusOf(err) === 404) return null;
       throw err;
@@ -238,8 +249,8 @@ export class DockerClient {
   async createNetwork(opts: Dockerode.NetworkCreateOptions): Promise<void> {
     this.log.info({ network: opts.Name }, 'creating network');
     try {
-      await this.call('create network', opts.Name, (abortSignal) =>
-        this.docker.createNetwork({ ...opts, abortSignal }),
+      await this.call('create network', opts.Name, (api, abortSignal) =>
+        api.createNetwork({ ...opts, abortSignal }),
       );
     } catch (err) {
       // 409: another hub of the same engine created it a moment ago.
@@ -249,8 +260,8 @@ export class DockerClient {
 
   /** Networks carrying every one of `labels` (`key=value`). */
   async listNetworks(labels: string[]): Promise<Dockerode.NetworkInspectInfo[]> {
-    return this.call('list networks', undefined, (abortSignal) =>
-      this.docker.listNetworks({ filters: { label: labels }, abortSignal }),
+    return this.call('list networks', undefined, (api, abortSignal) =>
+      api.listNetworks({ filters: { label: labels }, abortSignal }),
     );
   }
 
@@ -261,8 +272,8 @@ export class DockerClient {
   async connectNetwork(network: string, container: string): Promise<void> {
     this.log.debug({ network, id: container }, 'connecting to network');
     try {
-      await this.call('connect network', network, (abortSignal) =>
-        this.docker
+      await this.call('connect network', network, (api, abortSignal) =>
+        api
           .getNetwork(network)
           .connect({ Container: container, abortSignal } as Dockerode.NetworkConnectOptions),
       );
@@ -275,10 +286,8 @@ export class DockerClient {
   /** Disconnects `container`; not connected, or either of them gone, is fine. */
   async disconnectNetwork(network: string, container: string): Promise<void> {
     try {
-      await this.call('disconnect network', network, (abortSignal) =>
-        this.docker
-          .getNetwork(network)
-          .disconnect({ Container: container, Force: true, abortSignal }),
+      await this.call('disconnect network', network, (api, abortSignal) =>
+        api.getNetwork(network).disconnect({ Container: container, Force: true, abortSignal }),
       );
     } catch (err) {
       if (statusOf(err) !== 404 && !/not connected/i.test(dockerMessage(err))) throw err;
@@ -288,8 +297,8 @@ export class DockerClient {
   /** Removes a network; already gone (404) is fine. */
   async removeNetwork(network: string): Promise<void> {
     try {
-      await this.call('remove network', network, (abortSignal) =>
-        this.docker.getNetwork(network).remove({ abortSignal }),
+      await this.call('remove network', network, (api, abortSignal) =>
+        api.getNetwork(network).remove({ abortSignal }),
       );
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
@@ -297,19 +306,18 @@ export class DockerClient {
     this.log.info({ network }, 'network removed');
   }
 
-  /** The raw event stream (JSON lines); no deadline, ended by `signal`. */
+  /**
+   * The raw event stream (JSON lines), opened by the hub client: its opening has the deadline (a
+   * hung engine fails it, and EventStream reconnects later), the stream lives until `signal`.
+   */
   async events(
     filters: Record<string, string[]>,
     signal: AbortSignal,
   ): Promise<NodeJS.ReadableStream> {
     try {
-      return await this.docker.getEvents({ filters, abortSignal: signal });
+      return await this.hub.openEvents(filters, signal);
     } catch (err) {
-      if (isConnectionError(err))
-        throw new DockerUnavailable(
-          `events: ${(err as DockerApiError).code ?? dockerMessage(err)}`,
-        );
-      throw err;
+      throw this.unreachable('events', undefined, err);
     }
   }
 }

@@ -5,12 +5,13 @@ import { DockerClient } from './docker-client';
 import { DockerSpawner } from './docker-spawner';
 import type { InstallIdentity } from './install-id';
 import type { Spawner } from './spawner';
+import { SwarmClient } from './swarm-client';
 import { SwarmSpawner } from './swarm-spawner';
 
 /** Everything a spawner implementation may be built from. */
 export interface SpawnerDeps {
   config: HubConfig;
-  /** The hub's one Docker client; a spawner's thin client speaks through its `api`. */
+  /** The hub's one Docker client; a spawner's thin client makes its calls through it. */
   docker: HubDocker;
   log: Logger;
   /** This installation (install-id.ts): what it creates carries the id, and only that is removed. */
@@ -27,11 +28,7 @@ const STOP_GRACE_SECONDS = 5;
 const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spawner> = {
   docker: ({ config, docker, log, install }) =>
     new DockerSpawner(
-      new DockerClient(
-        docker.api,
-        log.child({ ns: 'docker' }),
-        config.spawner.docker_timeout_seconds * 1000,
-      ),
+      new DockerClient(docker, log.child({ ns: 'docker' })),
       {
         realm: config.realm,
         install,
@@ -53,7 +50,7 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
     ),
   swarm: ({ config, docker, log, install }) =>
     new SwarmSpawner(
-      docker.api,
+      new SwarmClient(docker, log.child({ ns: 'swarm' })),
       {
         realm: config.realm,
         install,

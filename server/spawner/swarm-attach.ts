@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { Dockerode } from '../docker/client';
-import { dockerMessage, statusOf } from './docker-client';
 
 /**
  * The hub's own place on the networks (shared/DESIGN.md "Deployment and spawners"): it sends
@@ -112,35 +110,4 @@ export function onAttachedNetwork(
     }
   }
   return false;
-}
-
-/**
- * Connects this hub's container to `network`; already connected counts as done. The engine
- * answers 403 "already exists" for a second connect (Docker 20.10).
- */
-export async function attachSelf(
-  docker: Dockerode,
-  selfId: string,
-  network: string,
-): Promise<void> {
-  try {
-    await docker.getNetwork(network).connect({ Container: selfId });
-  } catch (err) {
-    if (/already exists|already attached/i.test(dockerMessage(err))) return;
-    throw err;
-  }
-}
-
-/** Disconnects this hub's container from `network`; not connected or gone counts as done. */
-export async function detachSelf(
-  docker: Dockerode,
-  selfId: string,
-  network: string,
-): Promise<void> {
-  try {
-    await docker.getNetwork(network).disconnect({ Container: selfId, Force: true });
-  } catch (err) {
-    if (statusOf(err) === 404 || /not connected/i.test(dockerMessage(err))) return;
-    throw err;
-  }
 }

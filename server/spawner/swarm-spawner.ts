@@ -16,7 +16,8 @@ import type {
   SpawnRequest,
   Spawner,
 } from './spawner';
-import { attachSelf, detachSelf, onAttachedNetwork, ownContainerId } from './swarm-attach';
+import { onAttachedNetwork, ownContainerId } from './swarm-attach';
+import type { SwarmClient, SwarmNodeInfo } from './swarm-client';
 import {
   appNetworkName,
   buildServiceSpec,
@@ -24,7 +25,7 @@ import {
   SWARM_NETWORK_LABEL,
   SWARM_PORT_LABEL,
 } from './swarm-spec';
-import { demuxLogs, latestTask, taskState, type Service, type Task } from './swarm-tasks';
+import { latestTask, taskState, type Service, type Task } from './swarm-tasks';
 
 export interface SwarmSpawnerSettings {
   realm: string;
@@ -61,7 +62,8 @@ export class SwarmSpawner implements Spawner {
   private readonly attached = new Set<string>();
 
   constructor(
-    private readonly docker: Dockerode,
+    /** Every engine call goes through it, under the hub's per-call deadline. */
+    private readonly docker: SwarmClient,
     private readonly settings: SwarmSpawnerSettings,
     private readonly log: Logger,
   ) {
@@ -76,10 +78,11 @@ export class SwarmSpawner implements Spawner {
   }
 
   private async checkManager(): Promise<void> {
-    let info: { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    let info: SwarmNodeInfo;
     try {
-      info = (await this.docker.info()) as typeof info;
+      info = await this.docker.info();
     } catch (err) {
+      if (err instanceof DockerUnavailable) throw err;
       throw new DockerUnavailable(`the Docker engine does not answer: ${dockerMessage(err)}`);
     }
     const state = info.Swarm?.LocalNodeState ?? 'unknown';
@@ -108,17 +111,18 @@ export class SwarmSpawner implements Spawner {
     onProgress('creating', 'creating the service');
     await this.checkManager();
     const selfId = this.requireSelf();
-    let image: Dockerode.ImageInspectInfo;
+    let image: Dockerode.ImageInspectInfo | null;
     try {
-      image = await this.docker.getImage(req.image).inspect();
+      image = await this.docker.inspectImage(req.image);
     } catch (err) {
-      if (statusOf(err) !== 404) throw this.explain(err);
+      throw this.explain(err);
+    }
+    if (!image)
       throw new SpawnFailed(
         `the image ${req.image} is not present on the Docker host; an admin must load or build it`,
         503,
         'image_unavailable',
       );
-    }
     const port = chooseWebPort(image.Config?.ExposedPorts, this.settings.containerPort);
     const install = this.settings.install.id;
     const name = serviceName(this.settings.realm, req.user, req.mappingId, install);
@@ -126,7 +130,7 @@ export class SwarmSpawner implements Spawner {
     await this.removeLeftover(name);
     let serviceId: string | null = null;
     try {
-      const net = await this.docker.createNetwork({
+      const networkId = await this.docker.createNetwork({
         Name: network,
         Driver: 'overlay',
         Attachable: true,
@@ -137,26 +141,21 @@ export class SwarmSpawner implements Spawner {
           [LABELS.urlId]: req.urlId,
         },
       });
-      const spec = buildServiceSpec(
-        { ...req, name, imageId: image.Id, networkId: net.id, network },
-        port,
-        {
-          realm: this.settings.realm,
-          installId: install,
-          init: this.settings.init,
-          stopGraceSeconds: this.settings.stopGraceSeconds,
-        },
-      );
+      const spec = buildServiceSpec({ ...req, name, imageId: image.Id, networkId, network }, port, {
+        realm: this.settings.realm,
+        installId: install,
+        init: this.settings.init,
+        stopGraceSeconds: this.settings.stopGraceSeconds,
+      });
       // Joining a network takes most of a second: done while the service is being created.
-      const [created] = await Promise.all([
+      [serviceId] = await Promise.all([
         this.docker.createService(spec as Dockerode.CreateServiceOptions),
-        attachSelf(this.docker, selfId, network).then(() => this.attached.add(network)),
+        this.docker.connectNetwork(network, selfId).then(() => this.attached.add(network)),
       ]);
-      serviceId = (created as { id?: string; ID?: string }).id ?? (created as { ID: string }).ID;
       onProgress('starting', 'waiting for the task to run');
       return await this.waitRunning(serviceId, deadline);
     } catch (err) {
-      await this.removeApp(serviceId ?? name, network, false);
+      await this.removeApp(serviceId ?? name, network, false, true);
       throw this.explain(err);
     }
   }
@@ -164,10 +163,14 @@ export class SwarmSpawner implements Spawner {
   /** Polls the service's task until it runs (then its info), or fails at once when it cannot. */
   private async waitRunning(serviceId: string, deadline: number): Promise<ContainerInfo> {
     for (;;) {
-      const service = (await this.docker.getService(serviceId).inspect()) as Service;
-      const tasks = (await this.docker.listTasks({
-        filters: { service: [serviceId] },
-      })) as Task[];
+      const service = await this.docker.inspectService(serviceId);
+      if (!service)
+        throw new SpawnFailed(
+          'the service was removed before its task ran (the app was stopped while it started)',
+          409,
+          'service_removed',
+        );
+      const tasks = await this.docker.listTasks({ service: [serviceId] });
       const task = latestTask(tasks);
       const state = task?.Status?.State;
       if (state === 'running') {
@@ -211,13 +214,13 @@ export class SwarmSpawner implements Spawner {
 
   /** A service of this installation with the name (a hub that died mid-spawn) is removed first. */
   private async removeLeftover(name: string): Promise<void> {
-    let existing: Service;
+    let existing: Service | null;
     try {
-      existing = (await this.docker.getService(name).inspect()) as Service;
+      existing = await this.docker.inspectService(name);
     } catch (err) {
-      if (statusOf(err) === 404) return;
       throw this.explain(err);
     }
+    if (!existing) return;
     if (this.ownerOf(existing) !== 'self') {
       throw new SpawnFailed(
         `the service name ${name} is taken by a service this hub did not create; remove it with \`docker service rm ${name}\` if it is not needed`,
@@ -232,17 +235,20 @@ export class SwarmSpawner implements Spawner {
   /**
    * Removes the service at once (the proxy's route goes with the caller), then the network: its
    * container lingers 6-16 s after the service, so the network is retried in the background.
+   * An engine that does not answer fails the removal (DockerUnavailable: the app may still run)
+   * unless `quiet` (the clean-up after a failed start, whose own error is the one to report).
    */
   private async removeApp(
     service: string,
     network: string | undefined,
     wait: boolean,
+    quiet = false,
   ): Promise<void> {
     try {
-      await this.docker.getService(service).remove();
+      await this.docker.removeService(service);
     } catch (err) {
-      if (statusOf(err) !== 404)
-        this.log.warn({ service, err: dockerMessage(err) }, 'service remove failed');
+      if (err instanceof DockerUnavailable && !quiet) throw err;
+      this.log.warn({ service, err: dockerMessage(err) }, 'service remove failed');
     }
     if (!network) return;
     const done = this.removeNetwork(network);
@@ -253,16 +259,17 @@ export class SwarmSpawner implements Spawner {
   private async removeNetwork(network: string): Promise<void> {
     this.attached.delete(network);
     if (this.selfId)
-      await detachSelf(this.docker, this.selfId, network).catch((err) =>
-        this.log.warn({ network, err: dockerMessage(err) }, 'leaving the app network failed'),
-      );
+      await this.docker
+        .disconnectNetwork(network, this.selfId)
+        .catch((err) =>
+          this.log.warn({ network, err: dockerMessage(err) }, 'leaving the app network failed'),
+        );
     const until = Date.now() + NETWORK_CLEANUP_MS;
     for (;;) {
       try {
-        await this.docker.getNetwork(network).remove();
+        await this.docker.removeNetwork(network);
         return;
       } catch (err) {
-        if (statusOf(err) === 404) return;
         if (Date.now() >= until) {
           this.log.warn(
             { network, err: dockerMessage(err) },
@@ -277,18 +284,12 @@ export class SwarmSpawner implements Spawner {
 
   /** Networks of this installation whose service is gone (the hub stopped mid-cleanup). */
   private async pruneNetworks(): Promise<void> {
-    const nets = await this.docker.listNetworks({
-      filters: {
-        label: [
-          `${LABELS.realm}=${this.settings.realm}`,
-          `${LABELS.install}=${this.settings.install.id}`,
-        ],
-      },
-    });
+    const nets = await this.docker.listNetworks([
+      `${LABELS.realm}=${this.settings.realm}`,
+      `${LABELS.install}=${this.settings.install.id}`,
+    ]);
     if (!nets.length) return;
-    const services = (await this.docker.listServices({
-      filters: { label: [`${LABELS.realm}=${this.settings.realm}`] },
-    })) as Service[];
+    const services = await this.docker.listServices([`${LABELS.realm}=${this.settings.realm}`]);
     const used = new Set(services.map((s) => s.Spec?.Labels?.[SWARM_NETWORK_LABEL]));
     for (const n of nets) if (!used.has(n.Name)) void this.removeNetwork(n.Name);
   }
@@ -302,9 +303,12 @@ export class SwarmSpawner implements Spawner {
   }
 
   private async own(urlId: string): Promise<Service[]> {
-    const found = (await this.docker.listServices({
-      filters: { label: labelFilter(this.settings.realm, { urlId }) },
-    })) as Service[];
+    let found: Service[];
+    try {
+      found = await this.docker.listServices(labelFilter(this.settings.realm, { urlId }));
+    } catch (err) {
+      throw this.explain(err);
+    }
     return found.filter((s) => this.ownerOf(s) === 'self');
   }
 
@@ -332,10 +336,10 @@ export class SwarmSpawner implements Spawner {
     try {
       const labels = labelFilter(this.settings.realm, filter);
       // Two calls whatever the number of apps: tasks carry their service's labels.
-      [services, tasks] = (await Promise.all([
-        this.docker.listServices({ filters: { label: labels } }),
-        this.docker.listTasks({ filters: { label: labels } }),
-      ])) as [Service[], Task[]];
+      [services, tasks] = await Promise.all([
+        this.docker.listServices(labels),
+        this.docker.listTasks({ label: labels }),
+      ]);
     } catch (err) {
       throw this.explain(err);
     }
@@ -347,8 +351,7 @@ export class SwarmSpawner implements Spawner {
 
   /** Reads the newest task; after a hub restart its container joins the app network again. */
   private async infoOf(service: Service, known?: Task[]): Promise<ContainerInfo> {
-    const tasks =
-      known ?? ((await this.docker.listTasks({ filters: { service: [service.ID] } })) as Task[]);
+    const tasks = known ?? (await this.docker.listTasks({ service: [service.ID] }));
     const task = latestTask(tasks);
     const network = service.Spec?.Labels?.[SWARM_NETWORK_LABEL];
     if (
@@ -358,7 +361,7 @@ export class SwarmSpawner implements Spawner {
       !this.attached.has(network) &&
       this.ownerOf(service) === 'self'
     ) {
-      await attachSelf(this.docker, this.selfId, network).then(
+      await this.docker.connectNetwork(network, this.selfId).then(
         () => this.attached.add(network),
         (err) =>
           this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
@@ -370,10 +373,7 @@ export class SwarmSpawner implements Spawner {
   async logs(urlId: string, tail: number): Promise<string> {
     const [service] = await this.own(urlId);
     if (!service) return '';
-    const raw = (await this.docker
-      .getService(service.ID)
-      .logs({ stdout: true, stderr: true, tail, follow: false } as never)) as unknown as Buffer;
-    return demuxLogs(raw);
+    return this.docker.serviceLogs(service.ID, tail);
   }
 
   /**

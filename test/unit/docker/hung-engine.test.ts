@@ -7,12 +7,16 @@ import { createDockerClient, type HubDocker } from '../../../server/docker/clien
 import { DockerTimeout } from '../../../server/docker/deadline';
 import { logger } from '../../../server/log';
 import { DockerClient, DockerUnavailable } from '../../../server/spawner/docker-client';
+import { SwarmClient } from '../../../server/spawner/swarm-client';
+import { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
 
 /**
  * An engine that accepts connections and never answers (a wedged dockerd): every part that
  * talks to Docker through the hub's one client gets a clear error within the deadline (here
  * 1 s) instead of hanging: a catalogue refresh and lookup, a start's first call, the event
- * stream, /health. A hang would show as this test's own timeout, not as a threshold here.
+ * streams, /health, and every public call of the Swarm spawner. A hang would show as this
+ * test's own timeout, not as a threshold here. (test/unit/spawner/swarm-deadlines.test.ts hangs
+ * one Swarm call at a time, past the first.)
  */
 
 const DEADLINE_MS = 1000;
@@ -56,10 +60,76 @@ it('a catalogue refresh ends with the engine reported down, and a lookup says wh
 });
 
 it("a start's Docker calls fail as the engine being unavailable (503), naming the deadline", async () => {
-  const client = new DockerClient(docker.api, logger('test'), docker.timeoutMs);
+  const client = new DockerClient(docker, logger('test'));
   const create = client.createContainer({ name: 'hub-hung-test', Image: 'busybox' });
   await expect(create).rejects.toBeInstanceOf(DockerUnavailable);
   await expect(create).rejects.toThrow(/no answer to create within 1 s/);
+});
+
+it("the Docker spawner's event stream gives up opening at the deadline, as the engine unavailable", async () => {
+  const client = new DockerClient(docker, logger('test'));
+  const opened = client.events({ type: ['container'] }, new AbortController().signal);
+  await expect(opened).rejects.toBeInstanceOf(DockerUnavailable);
+  await expect(opened).rejects.toThrow(/no answer to events within 1 s/);
+});
+
+describe('the Swarm spawner on a hung engine', () => {
+  const swarm = () =>
+    new SwarmSpawner(
+      new SwarmClient(docker, logger('test')),
+      {
+        realm: 'hung',
+        install: { id: 'i', legacyBefore: null },
+        init: false,
+        containerPort: 8888,
+        startTimeoutMs: 60_000,
+        stopGraceSeconds: 5,
+        pollMs: 10,
+        selfId: 'c'.repeat(64),
+      },
+      logger('test'),
+    );
+  const unavailable = (verb: string) => ({
+    status: 503,
+    code: 'docker_unavailable',
+    message: expect.stringMatching(new RegExp(`no answer to ${verb} within 1 s`)),
+  });
+  const request = {
+    urlId: 'a'.repeat(32),
+    user: 'alice',
+    mappingId: 'm',
+    image: 'busybox',
+    env: {},
+    mounts: [],
+    limits: { memoryBytes: 1 << 30, nanoCpus: 1e9, pidsLimit: 64 },
+  };
+
+  it('fails init, start, stop, inspect, list and logs as the engine unavailable (503)', async () => {
+    const s = swarm();
+    await Promise.all([
+      expect(s.init()).rejects.toMatchObject(unavailable('info')),
+      expect(s.start(request, () => undefined)).rejects.toMatchObject(unavailable('info')),
+      expect(s.stop('a'.repeat(32))).rejects.toMatchObject(unavailable('list services')),
+      expect(s.inspect('a'.repeat(32))).rejects.toMatchObject(unavailable('list services')),
+      expect(s.list()).rejects.toMatchObject(unavailable('list (services|tasks)')),
+      expect(s.logs('a'.repeat(32), 10)).rejects.toMatchObject(unavailable('list services')),
+    ]);
+  });
+
+  it('answers its ping with false and reports its watch as disconnected', async () => {
+    const s = swarm();
+    const connection = new Promise<boolean>((resolve) => {
+      const unwatch = s.watch({
+        onEvent: () => undefined,
+        onConnection: (up) => {
+          unwatch();
+          resolve(up);
+        },
+      });
+    });
+    expect(await s.ping()).toBe(false);
+    expect(await connection).toBe(false);
+  });
 });
 
 it('opening the event stream and calls through the client give up at the deadline', async () => {

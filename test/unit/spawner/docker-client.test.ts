@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { HubDocker } from '../../../server/docker/client';
 import { logger } from '../../../server/log';
 import { DockerClient, DockerUnavailable } from '../../../server/spawner/docker-client';
 
@@ -20,13 +21,15 @@ function removingEngine(inspectsUntilGone: number) {
 describe('DockerClient.removeContainer', () => {
   it('resolves only once a removal already under way has finished (the name is free then)', async () => {
     const { engine, inspects } = removingEngine(3);
-    await new DockerClient(engine, logger('test'), 5000).removeContainer('c1');
+    await new DockerClient(new HubDocker(engine, 5000), logger('test')).removeContainer('c1');
     expect(inspects()).toBe(4);
   });
 
   it('gives up with a message naming the setting when the removal never ends', async () => {
     const { engine } = removingEngine(Infinity);
-    const removal = new DockerClient(engine, logger('test'), 300).removeContainer('c1');
+    const removal = new DockerClient(new HubDocker(engine, 300), logger('test')).removeContainer(
+      'c1',
+    );
     await expect(removal).rejects.toBeInstanceOf(DockerUnavailable);
     await expect(removal).rejects.toThrow(/still being removed .* spawner\.docker_timeout_seconds/);
   });

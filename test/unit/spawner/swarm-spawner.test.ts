@@ -1,5 +1,7 @@
 import type Dockerode from 'dockerode';
 import { logger } from '../../../server/log';
+import { HubDocker } from '../../../server/docker/client';
+import { SwarmClient } from '../../../server/spawner/swarm-client';
 import { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
 
 /**
@@ -22,7 +24,7 @@ function fakeEngine(info: () => Promise<unknown>) {
     createNetwork: record('createNetwork'),
     createService: record('createService'),
   } as unknown as Dockerode;
-  return { docker, calls };
+  return { docker: new SwarmClient(new HubDocker(docker, 5000), logger('test')), calls };
 }
 
 const settings = {
