@@ -11,10 +11,8 @@ export function adminContainersRouter(hub: Hub): Router {
   router.use(requireAdmin);
 
   router.get('/', async (ctx) => {
-    ctx.body = (await hub.updates.annotate(
-      containersOf(hub).listAll(),
-      true,
-    )) satisfies AdminContainer[];
+    const manager = containersOf(hub);
+    ctx.body = hub.updates.annotate(manager.listAll(), manager, true) satisfies AdminContainer[];
   });
 
   // Live CPU and memory for the dashboard; containers the engine does not answer for in time
