@@ -10,7 +10,7 @@ export function adminContainersRouter(hub: Hub): Router {
   const router = new Router({ prefix: '/api/v1/admin/containers' });
   router.use(requireAdmin);
 
-  router.get('/', async (ctx) => {
+  router.get('/', (ctx) => {
     const manager = containersOf(hub);
     ctx.body = hub.updates.annotate(manager.listAll(), manager, true) satisfies AdminContainer[];
   });

@@ -34,7 +34,7 @@ export function containersRouter(hub: Hub): Router {
     ctx.body = container satisfies Container;
   });
 
-  router.get('/', async (ctx) => {
+  router.get('/', (ctx) => {
     const manager = containersOf(hub);
     ctx.body = hub.updates.annotate(
       manager.listOwn(identityOf(ctx)),
