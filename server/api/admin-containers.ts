@@ -10,11 +10,9 @@ export function adminContainersRouter(hub: Hub): Router {
   const router = new Router({ prefix: '/api/v1/admin/containers' });
   router.use(requireAdmin);
 
-  router.get('/', async (ctx) => {
-    ctx.body = (await hub.updates.annotate(
-      containersOf(hub).listAll(),
-      true,
-    )) satisfies AdminContainer[];
+  router.get('/', (ctx) => {
+    const manager = containersOf(hub);
+    ctx.body = hub.updates.annotate(manager.listAll(), manager, true) satisfies AdminContainer[];
   });
 
   // Live CPU and memory for the dashboard; containers the engine does not answer for in time

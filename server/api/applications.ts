@@ -44,7 +44,7 @@ export function applicationsRouter(hub: Hub): Router {
       const c = containerSummaryFor(hub, me, g.mapping_id);
       return c ? [{ ...c, image: g.image }] : [];
     });
-    const updates = await hub.updates.forContainers(running);
+    const updates = hub.updates.forContainers(running, hub.containers);
     ctx.body = (await Promise.all(
       grants.map(async (g) => {
         const container = containerSummaryFor(hub, me, g.mapping_id);

@@ -34,10 +34,12 @@ export function containersRouter(hub: Hub): Router {
     ctx.body = container satisfies Container;
   });
 
-  router.get('/', async (ctx) => {
-    ctx.body = (await hub.updates.annotate(
-      containersOf(hub).listOwn(identityOf(ctx)),
-    )) satisfies Container[];
+  router.get('/', (ctx) => {
+    const manager = containersOf(hub);
+    ctx.body = hub.updates.annotate(
+      manager.listOwn(identityOf(ctx)),
+      manager,
+    ) satisfies Container[];
   });
 
   // Server-Sent Events for the portal's progress bar; opened before the POST that starts.
@@ -68,7 +70,10 @@ export function containersRouter(hub: Hub): Router {
   // A dead container tells its owner how it ended, so the portal can say why it stopped.
   router.get('/:url_id', async (ctx) => {
     const manager = containersOf(hub);
-    const [view] = await hub.updates.annotate([manager.getOwn(identityOf(ctx), ctx.params.url_id)]);
+    const [view] = hub.updates.annotate(
+      [manager.getOwn(identityOf(ctx), ctx.params.url_id)],
+      manager,
+    );
     const exit_code = view.status === 'dead' ? await manager.exitCode(view.url_id) : undefined;
     ctx.body = (exit_code === undefined ? view : { ...view, exit_code }) satisfies Container;
   });
@@ -90,13 +95,11 @@ export function containersRouter(hub: Hub): Router {
     const manager = containersOf(hub);
     const { mapping_id } = manager.getOwn(me, ctx.params.url_id);
     // Starts go by the registered name, so the new container runs what the name points to now.
-    const before = {
-      url_id: ctx.params.url_id,
-      image_id: await hub.updates.imageOf(ctx.params.url_id),
-    };
+    const before = { url_id: ctx.params.url_id, image_id: manager.imageIdOf(ctx.params.url_id) };
     await manager.stopOwn(me, ctx.params.url_id, ctx.ip);
     const { container } = await manager.start(me, mapping_id, body.configurables, ctx.ip);
-    await hub.updates.restarted(before, container, me.name, ctx.ip);
+    const after = { ...container, image_id: manager.imageIdOf(container.url_id) };
+    await hub.updates.restarted(before, after, me.name, ctx.ip);
     ctx.status = 201;
     ctx.body = container satisfies Container;
   });

@@ -1,7 +1,5 @@
-import type { HubDocker } from '../docker/client';
 import type { Core } from '../core';
 import type { Logger } from '../log';
-import { LABELS } from '../spawner/names';
 import type { Catalog } from './catalog';
 
 /**
@@ -21,30 +19,28 @@ export interface UpdateInfo {
   latest_image_id: string | null;
 }
 
-/** Lists answer from the last listing for this long when it lacks a container. */
-const RELIST_MS = 10_000;
-
 const NONE: UpdateInfo = { update_available: false, image_id: null, latest_image_id: null };
 
-type ContainerEngine = Pick<HubDocker, 'call'>;
+/**
+ * Where the image id a container runs is read: the container manager's records, which keep the
+ * id the spawner reported when it made or adopted the container (ContainerInfo.imageId), so no
+ * Docker call is needed and Swarm services count as containers do.
+ */
+export interface ContainerImageIds {
+  /** The image id the container with this url_id runs; null when unknown (still starting). */
+  imageIdOf(urlId: string): string | null;
+}
 
 export interface AppUpdatesOptions {
-  docker: ContainerEngine;
   catalog: Pick<Catalog, 'get' | 'onChange'>;
   db: Core['db'];
   audit: Core['audit'];
-  realm: string;
   log: Logger;
 }
 
 export class AppUpdates {
   /** Registered reference → the image id last seen for it (since this process started). */
   private readonly known = new Map<string, string>();
-  /** url_id → image id: a container's image never changes, so an entry stays true. */
-  private readonly running = new Map<string, string>();
-  private listing: Promise<void> | null = null;
-  /** When the last listing ended (epoch ms). */
-  private listedAt = 0;
   private noticing: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
 
@@ -97,49 +93,36 @@ export class AppUpdates {
     }
   }
 
-  /** Update state of each container (by url_id); containers the engine does not list get none. */
-  async forContainers(
-    views: ReadonlyArray<{ url_id: string; image: string }>,
-  ): Promise<Map<string, UpdateInfo>> {
-    // A container the last listing did not show (a Swarm task, or one started since: that one
-    // runs the latest image anyway) must not cost a Docker call on every list request.
-    const unknown = views.some((v) => !this.running.has(v.url_id));
-    if (unknown && Date.now() - this.listedAt >= RELIST_MS) await this.listRunning();
-    const out = new Map<string, UpdateInfo>();
-    for (const v of views) {
-      const image_id = this.running.get(v.url_id) ?? null;
-      const entry = this.opts.catalog.get(v.image);
-      const latest_image_id = entry?.available ? entry.image_id : null;
-      out.set(
-        v.url_id,
-        image_id === null
-          ? NONE
-          : {
-              update_available: latest_image_id !== null && latest_image_id !== image_id,
-              image_id,
-              latest_image_id,
-            },
-      );
-    }
-    return out;
+  /** Where one container of `image` running `imageId` stands against the catalogue now. */
+  infoOf(image: string, imageId: string | null): UpdateInfo {
+    if (imageId === null) return NONE;
+    const entry = this.opts.catalog.get(image);
+    const latest_image_id = entry?.available ? entry.image_id : null;
+    return {
+      update_available: latest_image_id !== null && latest_image_id !== imageId,
+      image_id: imageId,
+      latest_image_id,
+    };
   }
 
-  /** The `update_available` of one view, merged in; for the routes that answer containers. */
-  async annotate<T extends { url_id: string; image: string }>(
+  /** Update state of each container (by url_id), from memory: answers with the engine down. */
+  forContainers(
+    views: ReadonlyArray<{ url_id: string; image: string }>,
+    ids: ContainerImageIds,
+  ): Map<string, UpdateInfo> {
+    return new Map(views.map((v) => [v.url_id, this.infoOf(v.image, ids.imageIdOf(v.url_id))]));
+  }
+
+  /** The `update_available` of each view merged in (admins also see both ids). */
+  annotate<T extends { url_id: string; image: string }>(
     views: T[],
+    ids: ContainerImageIds,
     admin = false,
-  ): Promise<Array<T & Partial<UpdateInfo>>> {
-    const infos = await this.forContainers(views);
+  ): Array<T & Partial<UpdateInfo>> {
     return views.map((v) => {
-      const info = infos.get(v.url_id) ?? NONE;
+      const info = this.infoOf(v.image, ids.imageIdOf(v.url_id));
       return admin ? { ...v, ...info } : { ...v, update_available: info.update_available };
     });
-  }
-
-  /** The image id a container of this realm runs, or null when the engine does not list it. */
-  async imageOf(urlId: string): Promise<string | null> {
-    if (!this.running.has(urlId)) await this.listRunning();
-    return this.running.get(urlId) ?? null;
   }
 
   /**
@@ -148,11 +131,11 @@ export class AppUpdates {
    */
   async restarted(
     before: { url_id: string; image_id: string | null },
-    after: { url_id: string; image: string },
+    after: { url_id: string; image: string; image_id: string | null },
     actor: string,
     address: string | null,
   ): Promise<void> {
-    const now = await this.imageOf(after.url_id);
+    const now = after.image_id;
     if (!before.image_id || !now || now === before.image_id) return;
     await this.opts.audit({
       actor,
@@ -166,36 +149,5 @@ export class AppUpdates {
         new_image_id: now,
       },
     });
-  }
-
-  /** One listing of the realm's containers fills the cache; concurrent callers share it. */
-  private listRunning(): Promise<void> {
-    this.listing ??= this.opts.docker
-      .call('list containers', (api, abortSignal) =>
-        api.listContainers({
-          all: true,
-          filters: { label: [`${LABELS.realm}=${this.opts.realm}`] },
-          abortSignal,
-        }),
-      )
-      .then((list) => {
-        const seen = new Set<string>();
-        for (const c of list) {
-          const urlId = c.Labels?.[LABELS.urlId];
-          if (!urlId || !c.ImageID) continue;
-          seen.add(urlId);
-          this.running.set(urlId, c.ImageID);
-        }
-        for (const urlId of this.running.keys()) if (!seen.has(urlId)) this.running.delete(urlId);
-      })
-      .catch((err: unknown) => {
-        // Without the engine nobody can restart anyway: no badge rather than a failed page.
-        this.opts.log.warn({ err: (err as Error).message }, 'could not list containers');
-      })
-      .finally(() => {
-        this.listing = null;
-        this.listedAt = Date.now();
-      });
-    return this.listing;
   }
 }

@@ -15,11 +15,9 @@ export function catalogPart(
 ): HubPart & { catalog: Catalog; updates: AppUpdates } {
   const catalog = createCatalog(core);
   const updates = new AppUpdates({
-    docker: core.docker,
     catalog,
     db: core.db,
     audit: (e) => core.audit(e),
-    realm: core.config.realm,
     log: logger('updates'),
   });
   return {

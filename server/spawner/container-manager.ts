@@ -228,6 +228,11 @@ export class ContainerManager {
       : null;
   }
 
+  /** The image id a container of the hub runs, as its spawner reported it; null if unknown. */
+  imageIdOf(urlId: string): string | null {
+    return this.ctx.registry.get(urlId)?.imageId ?? null;
+  }
+
   /** Resets idle culling for one of the caller's running containers. */
   keepalive(caller: Caller, urlId: string): void {
     const rec = this.ctx.registry.get(urlId);

@@ -33,6 +33,11 @@ export class ContainerRecord {
   readonly abort = new AbortController();
   startedAt: Date;
   containerId: string | null = null;
+  /**
+   * The id of the image the container runs (ContainerInfo.imageId), known once the spawner
+   * made it; app updates compare it with what the image's name points to now.
+   */
+  imageId: string | null = null;
   target: string | null = null;
   private current: RecordStatus = 'starting';
   private stopping = false;

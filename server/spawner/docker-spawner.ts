@@ -525,6 +525,8 @@ export class DockerSpawner implements Spawner {
       user: labels[LABELS.user] ?? '',
       mappingId: labels[LABELS.mappingId] ?? '',
       image: d.Config?.Image ?? '',
+      // Inspect's `Image` is the id the container was created from; `Config.Image` the name.
+      imageId: d.Image || null,
       state: (d.State?.Status ?? 'dead') as ContainerState,
       target,
       startedAt: started,

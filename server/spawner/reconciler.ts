@@ -159,6 +159,7 @@ export class Reconciler {
                 startedAt: c.startedAt ?? new Date(),
               });
         rec.startedAt = c.startedAt ?? rec.startedAt;
+        rec.imageId ??= c.imageId;
         rec.markRunning(c.id, c.target as string, lastActivity);
         if (!previous)
           await deps.audit({

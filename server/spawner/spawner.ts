@@ -63,7 +63,13 @@ export interface ContainerInfo {
   urlId: string;
   user: string;
   mappingId: string;
+  /** The image reference it was started from (the grant's). */
   image: string;
+  /**
+   * The id (`sha256:...`) of the image it runs, fixed at creation: what app updates compare
+   * with the id the reference points to now. Null when the engine does not say.
+   */
+  imageId: string | null;
   state: ContainerState;
   /** Where the hub reaches the app, `http://ip:port`; null while not running. */
   target: string | null;

@@ -141,6 +141,7 @@ export class StartFlow {
       uiName: w.uiName,
       startedAt: w.startedAt,
     });
+    rec.imageId = w.imageId;
     rec.markRunning(w.containerId as string, w.target as string);
     const url = containerPath(rec.user, rec.urlId);
     progress.emit(key, {
@@ -220,6 +221,7 @@ export class StartFlow {
       release = await this.slots.acquire(signal);
       const info = await deps.spawner.start(req, (stage, message) => emit(stage, message));
       rec.containerId = info.id;
+      rec.imageId = info.imageId;
       rec.startedAt = info.startedAt ?? rec.startedAt;
       signal.throwIfAborted();
       emit('waiting', 'waiting for the application to answer');

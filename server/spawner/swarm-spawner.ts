@@ -22,6 +22,7 @@ import {
   appNetworkName,
   buildServiceSpec,
   serviceName,
+  SWARM_IMAGE_LABEL,
   SWARM_NETWORK_LABEL,
   SWARM_PORT_LABEL,
 } from './swarm-spec';
@@ -441,13 +442,17 @@ export class SwarmSpawner implements Spawner {
     // The one place a target is handed out: only an address on a network this process is on.
     const target = ip && onAttachedNetwork(ip) ? `http://${ip}:${port}` : null;
     const exitCode = task?.Status?.ContainerStatus?.ExitCode;
+    const specImage = (service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0];
     return {
       id: service.ID,
       name: service.Spec?.Name ?? '',
       urlId: labels[LABELS.urlId] ?? '',
       user: labels[LABELS.user] ?? '',
       mappingId: labels[LABELS.mappingId] ?? '',
-      image: (service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0],
+      // Services older than the image label know only the id they run.
+      image: labels[SWARM_IMAGE_LABEL] ?? specImage,
+      // Services are created from the image id (swarm-spec.ts): the spec says what the task runs.
+      imageId: IMAGE_ID.test(specImage) ? specImage : null,
       state,
       target,
       startedAt:
@@ -458,6 +463,9 @@ export class SwarmSpawner implements Spawner {
     };
   }
 }
+
+/** A local image id as the engine writes it. */
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** The task's address on the app network (NetworksAttachments carry CIDR addresses). */
 function taskAddress(task: Task | undefined, network: string | undefined): string | null {

@@ -7,6 +7,11 @@ import type { SpawnRequest } from './spawner';
 export const SWARM_PORT_LABEL = `${LABEL_PREFIX}web_port`;
 /** Extra label: the app's own overlay network, joined by the hub and removed after the app. */
 export const SWARM_NETWORK_LABEL = `${LABEL_PREFIX}network`;
+/**
+ * Extra label: the image reference the app was started from. The service runs the image by id,
+ * so without it a restarted hub would know the app only by an id the catalogue does not list.
+ */
+export const SWARM_IMAGE_LABEL = `${LABEL_PREFIX}image`;
 
 /** Swarm refuses service names longer than 63 characters (a DNS label). */
 export const MAX_SERVICE_NAME = 63;
@@ -61,6 +66,7 @@ export function buildServiceSpec(
     ...containerLabels(settings.realm, req, settings.installId),
     [SWARM_PORT_LABEL]: String(port),
     [SWARM_NETWORK_LABEL]: req.network,
+    [SWARM_IMAGE_LABEL]: req.image,
   };
   return {
     Name: req.name,

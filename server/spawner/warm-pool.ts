@@ -23,6 +23,7 @@ export interface WarmContainer {
   readonly fingerprint: string;
   readonly abort: AbortController;
   containerId: string | null;
+  imageId: string | null;
   target: string | null;
   startedAt: Date;
   /** Answering HTTP, so claimable; until then its spawn holds the grant's lock. */
@@ -227,6 +228,7 @@ export class WarmPool {
       fingerprint: requestFingerprint(req),
       abort: new AbortController(),
       containerId: null,
+      imageId: null,
       target: null,
       startedAt: new Date(),
       ready: false,
@@ -239,6 +241,7 @@ export class WarmPool {
       release = await this.slots.acquire(signal);
       const info = await deps.spawner.start({ ...req, warm: true }, () => undefined);
       w.containerId = info.id;
+      w.imageId = info.imageId;
       w.target = info.target;
       w.startedAt = info.startedAt ?? w.startedAt;
       signal.throwIfAborted();

@@ -57,6 +57,14 @@ interface Started {
   url: string;
 }
 
+/** An entry of the admin's container list, with where it stands against its image's name. */
+interface Listed extends Started {
+  image: string;
+  update_available?: boolean;
+  image_id?: string | null;
+  latest_image_id?: string | null;
+}
+
 async function dockerBackend(): Promise<Backend> {
   const realm = `ct${crypto.randomBytes(4).toString('hex')}`;
   const network = `hub-test-${realm}`;
@@ -271,6 +279,8 @@ describe.each(backends)('spawner contract: %s', (_name, make) => {
   const images = new TestImages(docker);
   let apps: SpawnerImages;
   let other: string;
+  /** Image ids built by the update case: a re-tag leaves the old one without its name. */
+  const updateIds: string[] = [];
 
   beforeAll(async () => {
     apps = await buildSpawnerImages(images);
@@ -286,6 +296,11 @@ describe.each(backends)('spawner contract: %s', (_name, make) => {
   afterAll(async () => {
     await be?.close();
     await images.removeAll();
+    for (const id of updateIds)
+      await docker
+        .getImage(id)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   async function start(image: string, policy: Record<string, unknown> = {}) {
@@ -337,11 +352,58 @@ describe.each(backends)('spawner contract: %s', (_name, make) => {
     expect(del.status).toBe(204);
   });
 
+  it('marks an app whose image name was re-tagged to a new build, until it is restarted', async () => {
+    const web = await docker.getImage(apps.web).inspect();
+    const build = async (name: string, version: string) => {
+      const built = await images.build(name, {
+        cmd: web.Config.Cmd ?? [],
+        labels: { ...appLabels({ ui_name: 'Update', type: 'webapp' }), 'hub-test.v': version },
+      });
+      updateIds.push(built.id);
+      return built;
+    };
+    const v1 = await build('contract-update', '1');
+    const res = await start(v1.ref);
+    expect(res.status).toBe(201);
+    const listed = async (urlId: string) =>
+      (await be.admin.json<Listed[]>('/api/v1/admin/containers')).body.find(
+        (c) => c.url_id === urlId,
+      );
+    expect(await listed(res.body.url_id)).toMatchObject({
+      image: v1.ref,
+      update_available: false,
+      image_id: v1.id,
+    });
+
+    const v2 = await build('contract-update-next', '2');
+    await images.tag(v2.ref, v1.ref);
+    await until(
+      'the app shows update_available',
+      async () => (await listed(res.body.url_id))?.update_available === true,
+    );
+    expect(await listed(res.body.url_id)).toMatchObject({
+      image_id: v1.id,
+      latest_image_id: v2.id,
+    });
+
+    const again = await be.admin.json<Started>(`/api/v1/containers/${res.body.url_id}/restart`, {
+      method: 'POST',
+      json: {},
+    });
+    expect({ status: again.status, body: again.body }).toMatchObject({ status: 201 });
+    expect(await listed(again.body.url_id)).toMatchObject({
+      update_available: false,
+      image_id: v2.id,
+    });
+    await be.admin.fetch(`/api/v1/containers/${again.body.url_id}`, { method: 'DELETE' });
+  });
+
   it('adopts a running app after a hub restart', async () => {
     await be.restart();
-    const list = await be.admin.json<Started[]>('/api/v1/containers');
+    const list = await be.admin.json<Listed[]>('/api/v1/containers');
     const again = list.body.find((c) => c.url_id === app.url_id);
-    expect(again).toBeDefined();
+    // Known by the name it was started from, not by the id a Swarm service runs.
+    expect(again).toMatchObject({ image: apps.web });
     app = again!;
     await until(
       'the adopted app answers',

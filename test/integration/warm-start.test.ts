@@ -192,6 +192,8 @@ describe('warm starts', () => {
 
     // A cold start of the grant makes the same container, but for its url_id and warm label.
     const claimedInfo = await inspectByUrlId(claimed.url_id);
+    // The claim keeps the image id the warm start saw: what app updates compare.
+    expect(manager().imageIdOf(claimed.url_id)).toBe(claimedInfo!.Image);
     await stop(again, claimed.url_id);
     const cold = await start(again, grants.alice);
     expect(cold.url_id).not.toBe(claimed.url_id);

@@ -22,8 +22,8 @@ export const ContainerSummary = z
       .openapi({
         description:
           'True when the container runs an older image than its application name points to now ' +
-          '(an admin rebuilt, re-tagged or loaded it): restart to update. Absent only where ' +
-          'the engine could not be asked.',
+          '(an admin rebuilt, re-tagged or loaded it): restart to update. Absent from the ' +
+          'answers of a start and a restart: list or get the container to read it.',
       }),
   })
   .openapi('ContainerSummary');

@@ -337,6 +337,7 @@ describe('ContainerManager', () => {
     const base = {
       name: 'n',
       image: 'app:1',
+      imageId: 'sha256:one',
       startedAt: new Date(),
       exitCode: null,
       env: {},
@@ -380,10 +381,43 @@ describe('ContainerManager', () => {
     ]);
   });
 
+  it('keeps the image id the spawner reported, from a start and from an adoption', async () => {
+    spawner.containers.set('a'.repeat(32), {
+      id: 'c1',
+      name: 'n',
+      urlId: 'a'.repeat(32),
+      user: 'alice',
+      mappingId: 'm1',
+      image: 'app:1',
+      imageId: 'sha256:adopted',
+      state: 'running',
+      target: app.target,
+      startedAt: new Date(),
+      exitCode: null,
+      env: {},
+      owner: 'self',
+    });
+    await manager.boot();
+    expect(manager.imageIdOf('a'.repeat(32))).toBe('sha256:adopted');
+
+    let open!: () => void;
+    spawner.gate = new Promise((r) => (open = r));
+    spawner.imageIds.set('app:1', 'sha256:started');
+    const p = manager.start(BOB, 'm3', undefined);
+    await new Promise((r) => setTimeout(r, 10));
+    const [starting] = manager.listAll().filter((c) => c.user === 'bob');
+    expect(manager.imageIdOf(starting.url_id)).toBeNull();
+    open();
+    const { container } = await p;
+    expect(manager.imageIdOf(container.url_id)).toBe('sha256:started');
+    expect(manager.imageIdOf('0'.repeat(32))).toBeNull();
+  });
+
   it("leaves other installations' containers of the realm alone and reports them", async () => {
     const base = {
       name: 'n',
       image: 'app:1',
+      imageId: 'sha256:one',
       startedAt: new Date(),
       exitCode: null,
       env: {},
@@ -430,6 +464,7 @@ describe('ContainerManager', () => {
       user: 'alice',
       mappingId: 'm1',
       image: 'app:1',
+      imageId: 'sha256:one',
       state: 'exited',
       target: null,
       startedAt: new Date(),

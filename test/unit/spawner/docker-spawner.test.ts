@@ -56,6 +56,8 @@ function engine(appIp: string, self: SelfContainer | null, sharedFolders: Shared
       return {
         Id: 'c1',
         Name: '/' + created.name,
+        // The engine resolves the reference at create; inspect reports the id it resolved to.
+        Image: 'sha256:1',
         Config: { Labels: created.Labels, Image: created.Image },
         State: { Running: true, Status: 'running', StartedAt: new Date().toISOString() },
         NetworkSettings: { Networks: { [network]: { IPAddress: appIp } } },
@@ -117,6 +119,7 @@ describe('DockerSpawner networks', () => {
     expect(e.created()!.Labels![APP_NETWORK_LABEL]).toBe(net.Name);
     expect(e.calls).toContain(`connect ${net.Name} hub-self`);
     expect(info.target).toBe(`http://${ip}:8888`);
+    expect(info).toMatchObject({ image: REQ.image, imageId: 'sha256:1' });
   });
 
   it('keeps the shared network for a hub on the host or in the host\u2019s namespace', async () => {

@@ -44,6 +44,8 @@ export class InstantSpawner implements Spawner {
   /** Engine down: every call throws DockerUnavailable. */
   down = false;
   logText = 'app log line\n';
+  /** Image reference → the id its containers report; `sha256:id-of-<ref>` when not set. */
+  imageIds = new Map<string, string>();
 
   constructor(public target: string) {}
 
@@ -69,6 +71,7 @@ export class InstantSpawner implements Spawner {
       user: req.user,
       mappingId: req.mappingId,
       image: req.image,
+      imageId: this.imageIds.get(req.image) ?? `sha256:id-of-${req.image}`,
       state: 'running' as const,
       target: this.target,
       startedAt: new Date(),

@@ -8,6 +8,7 @@ const c = (over: Partial<ContainerInfo>): ContainerInfo => ({
   user: 'alice',
   mappingId: 'm1',
   image: 'app',
+  imageId: null,
   state: 'running',
   target: 'http://10.0.0.2:8888',
   startedAt: new Date(),

@@ -3,6 +3,7 @@ import { logger } from '../../../server/log';
 import { HubDocker } from '../../../server/docker/client';
 import { SwarmClient } from '../../../server/spawner/swarm-client';
 import { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
+import { buildServiceSpec, SWARM_IMAGE_LABEL } from '../../../server/spawner/swarm-spec';
 
 /**
  * Bad set-ups the Swarm spawner must name before it creates anything: an engine that is not a
@@ -88,5 +89,61 @@ describe('SwarmSpawner refuses bad set-ups before creating anything', () => {
       message: expect.stringMatching(/does not run in a container/),
     });
     expect(calls).toEqual(['info', 'info']);
+  });
+});
+
+/**
+ * What app updates read from a Swarm app (ContainerInfo.image and imageId): the service is
+ * created from the image id, so its spec says which image the task runs however the name has
+ * moved since, and a label keeps the name it was started by. The engine is a fake answering the
+ * two list calls with a service built by buildServiceSpec, as the real one stores it.
+ */
+describe('SwarmSpawner reads the image a service runs', () => {
+  const oldId = `sha256:${'0a'.repeat(32)}`;
+  const listed = (spec: Record<string, unknown>) => {
+    const service = { ID: 's1', CreatedAt: new Date().toISOString(), Spec: spec };
+    const task = {
+      ID: 't1',
+      ServiceID: 's1',
+      CreatedAt: new Date().toISOString(),
+      Status: { State: 'running', Timestamp: new Date().toISOString() },
+      NetworksAttachments: [],
+    };
+    const docker = {
+      listServices: async () => [service],
+      listTasks: async () => [task],
+    } as unknown as Dockerode;
+    return new SwarmSpawner(docker, { ...settings, selfId: null }, log).list();
+  };
+  const spec = () =>
+    buildServiceSpec(
+      { ...req, image: 'hub/app:1', name: 'svc', imageId: oldId, networkId: 'n1', network: 'net' },
+      8888,
+      { realm: 'r', installId: 'i', init: false, stopGraceSeconds: 5 },
+    );
+
+  it('reports the id it was created from and the reference it was started by', async () => {
+    const [info] = await listed(spec());
+    expect(info).toMatchObject({
+      urlId: req.urlId,
+      owner: 'self',
+      state: 'running',
+      image: 'hub/app:1',
+      imageId: oldId,
+    });
+  });
+
+  it('falls back to the id for a service made before the image label', async () => {
+    const s = spec() as { Labels: Record<string, string> };
+    delete s.Labels[SWARM_IMAGE_LABEL];
+    const [info] = await listed(s);
+    expect(info).toMatchObject({ image: oldId, imageId: oldId });
+  });
+
+  it('reports no id for a service whose spec names the image by reference', async () => {
+    const s = spec() as { TaskTemplate: { ContainerSpec: { Image: string } } };
+    s.TaskTemplate.ContainerSpec.Image = `hub/app:1@sha256:${'1b'.repeat(32)}`;
+    const [info] = await listed(s);
+    expect(info).toMatchObject({ image: 'hub/app:1', imageId: null });
   });
 });
