@@ -113,7 +113,8 @@ describe('SwarmSpawner reads the image a service runs', () => {
       listServices: async () => [service],
       listTasks: async () => [task],
     } as unknown as Dockerode;
-    return new SwarmSpawner(docker, { ...settings, selfId: null }, log).list();
+    const client = new SwarmClient(new HubDocker(docker, 5000), log);
+    return new SwarmSpawner(client, { ...settings, selfId: null }, log).list();
   };
   const spec = () =>
     buildServiceSpec(
