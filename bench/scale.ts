@@ -17,8 +17,8 @@
  *
  *   node -r @swc-node/register bench/scale.ts [--n 1000] [--heap-snapshot]
  *
- * The hub runs as in production (`npm run build:server`, then node dist/server/main.js) in a
- * child process, with a temp data folder, its own realm and network; everything is removed by
+ * The hub runs as in production (`npm run build:server`, then node dist/server/main.js with
+ * scripts/start.sh's flags) in a child process, with a temp data folder, its own realm and network; everything is removed by
  * realm label at the end.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -53,13 +53,17 @@ interface Hub {
   startMs: number;
 }
 
+/** Node flags the hub runs with in production (scripts/start.sh). */
+const HUB_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 function startHub(env: NodeJS.ProcessEnv, snapshotDir?: string): Promise<Hub> {
   const t0 = performance.now();
   // SIGUSR2 makes the hub write a heap snapshot (only when asked for: it stops the hub a while).
   const flags = snapshotDir
     ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]
     : [];
-  const proc = spawn(process.execPath, [...flags, path.join(ROOT, 'dist/server/main.js')], {
+  const main = path.join(ROOT, 'dist/server/main.js');
+  const proc = spawn(process.execPath, [...HUB_NODE_FLAGS, ...flags, main], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
