@@ -31,7 +31,7 @@ import Dockerode from 'dockerode';
 import { LABELS } from '../server/spawner/names';
 import { Client } from '../test/helpers/hub';
 import { appLabels, TestImages } from '../test/helpers/images';
-import { cleanupRealm, WEB_CMD } from '../test/integration/spawner-fixtures';
+import { cleanupRealm, realmContainers, WEB_CMD } from '../test/integration/spawner-fixtures';
 import { heapGrowth } from './heap-diff';
 
 const ROOT = path.join(__dirname, '..');
@@ -249,6 +249,15 @@ async function main(): Promise<void> {
     (cleaned ??= (async () => {
       if (hub) await stopHub(hub).catch(() => undefined);
       agent.destroy();
+      // N containers one by one take minutes; each id is removed by one worker only (two
+      // removals of one container at once can leave a stale endpoint on the network).
+      const left = await realmContainers(docker, realm).catch(() => []);
+      await inParallel(left, START_PARALLEL, async (c) => {
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      });
       await cleanupRealm(docker, realm, network).catch((err: Error) => console.error(err.message));
       await images.removeAll().catch((err: Error) => console.error(err.message));
       fs.rmSync(dataDir, { recursive: true, force: true });
