@@ -10,17 +10,11 @@
  *
  *   node -r @swc-node/register bench/launch.ts        (BENCH_LAUNCH_N=7 by default)
  */
-import crypto from 'node:crypto';
-import Dockerode from 'dockerode';
-import { resolveLimits } from '../server/spawner/limits';
-import { ADMIN, bootHub, type Client, type TestHub } from '../test/helpers/hub';
-import { appLabels, TestImages } from '../test/helpers/images';
-import { cleanupRealm, grantApp, WEB_CMD } from '../test/integration/spawner-fixtures';
-import { pollUntil200, rawStart, stats, type Env, type SpawnStats } from './spawn';
+import type { Client, TestHub } from '../test/helpers/hub';
+import { benchHub, pollUntil200, rawStart, stats, type SpawnStats } from './spawn';
 
 const N = Number(process.env.BENCH_LAUNCH_N ?? 7);
 const TARGET_MS = 300;
-const PASSWORD = 'bench-password-123';
 
 export interface LaunchBenchResult {
   n: number;
@@ -68,50 +62,15 @@ function formatTable(r: Omit<LaunchBenchResult, 'table'>): string {
 
 /** Runs the benchmark and returns the numbers and a printable table. */
 export async function runLaunchBench(n = N): Promise<LaunchBenchResult> {
-  const docker = new Dockerode();
-  const images = new TestImages(docker);
-  const run = crypto.randomBytes(3).toString('hex');
-  const realm = `bench-launch-${run}`;
-  const network = `hub-bench-net-${run}`;
-  let th: TestHub | null = null;
+  const bench = await benchHub(
+    'launch',
+    { init: true, warm_start: { enabled: true, min_launches: 1 } },
+    [{}],
+  );
   try {
-    const image = (
-      await images.build('bench-launch-web', {
-        cmd: WEB_CMD,
-        labels: appLabels({ ui_name: 'Bench', type: 'webapp' }),
-      })
-    ).ref;
-    th = await bootHub(
-      {
-        spawner: {
-          network,
-          init: true,
-          http_timeout_seconds: 60,
-          warm_start: { enabled: true, min_launches: 1 },
-        },
-      },
-      { env: { HUB_REALM: realm } },
-    );
-    const admin = await th.loginAs(ADMIN.name, ADMIN.password);
-    await th.hub.users.create('bench', { password: PASSWORD });
-    const mappingId = await grantApp(admin, 'bench', image);
-    const user = await th.loginAs('bench', PASSWORD);
-    const token = (
-      await user.json<{ token: string }>('/api/v1/tokens', { method: 'POST', json: {} })
-    ).body.token;
-    const cfg = th.hub.config.spawner;
-    const env: Env = {
-      docker,
-      th,
-      user,
-      token,
-      grants: [mappingId],
-      image,
-      network,
-      realm,
-      limits: resolveLimits(cfg, {}),
-      port: cfg.container_port,
-    };
+    const { env, password } = bench;
+    const { docker, th, user, token } = env;
+    const [mappingId] = env.grants;
     const stop = (urlId: string) => user.fetch(`/api/v1/containers/${urlId}`, { method: 'DELETE' });
     const remove = (id: string) =>
       docker
@@ -138,7 +97,7 @@ export async function runLaunchBench(n = N): Promise<LaunchBenchResult> {
       await stop(c.urlId);
 
       // Sign-in warms the app; the user reads the portal meanwhile, so this is not timed.
-      const signedIn = await th.loginAs('bench', PASSWORD);
+      const signedIn = await th.loginAs('bench', password);
       await th.hub.containers.warmSettled();
       const w = await timedStart(th, signedIn, token, mappingId);
       if (!w.warm) throw new Error('no warm container was claimed: see the hub log');
@@ -153,9 +112,7 @@ export async function runLaunchBench(n = N): Promise<LaunchBenchResult> {
     };
     return { ...result, table: formatTable(result) };
   } finally {
-    await th?.close();
-    await cleanupRealm(docker, realm, network);
-    await images.removeAll();
+    await bench.close();
   }
 }
 

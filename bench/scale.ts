@@ -17,8 +17,8 @@
  *
  *   node -r @swc-node/register bench/scale.ts [--n 1000] [--heap-snapshot]
  *
- * The hub runs as in production (`npm run build:server`, then node dist/server/main.js) in a
- * child process, with a temp data folder, its own realm and network; everything is removed by
+ * The hub runs as in production (`npm run build:server`, then node dist/server/main.js with
+ * scripts/start.sh's flags) in a child process, with a temp data folder, its own realm and network; everything is removed by
  * realm label at the end.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -31,7 +31,8 @@ import Dockerode from 'dockerode';
 import { LABELS } from '../server/spawner/names';
 import { Client } from '../test/helpers/hub';
 import { appLabels, TestImages } from '../test/helpers/images';
-import { cleanupRealm, WEB_CMD } from '../test/integration/spawner-fixtures';
+import { cleanupRealm, realmContainers, WEB_CMD } from '../test/integration/spawner-fixtures';
+import { heapGrowth } from './heap-diff';
 
 const ROOT = path.join(__dirname, '..');
 const argN = process.argv.indexOf('--n');
@@ -42,6 +43,8 @@ const PROBE_PARALLEL = 16;
 const LATENCY_SAMPLES = 400;
 const ADMIN_PASSWORD = 'bench-admin-password';
 const HEAP_SNAPSHOTS = process.argv.includes('--heap-snapshot');
+/** With --heap-snapshot: keep the snapshots in this folder (for bench/heap-diff.ts by hand). */
+const KEEP_SNAPSHOTS = process.env.BENCH_HEAP_DIR;
 
 interface Hub {
   proc: ChildProcess;
@@ -50,13 +53,17 @@ interface Hub {
   startMs: number;
 }
 
+/** Node flags the hub runs with in production (scripts/start.sh). */
+const HUB_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 function startHub(env: NodeJS.ProcessEnv, snapshotDir?: string): Promise<Hub> {
   const t0 = performance.now();
   // SIGUSR2 makes the hub write a heap snapshot (only when asked for: it stops the hub a while).
   const flags = snapshotDir
     ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]
     : [];
-  const proc = spawn(process.execPath, [...flags, path.join(ROOT, 'dist/server/main.js')], {
+  const main = path.join(ROOT, 'dist/server/main.js');
+  const proc = spawn(process.execPath, [...HUB_NODE_FLAGS, ...flags, main], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -77,6 +84,7 @@ function startHub(env: NodeJS.ProcessEnv, snapshotDir?: string): Promise<Hub> {
 
 function stopHub(hub: Hub): Promise<void> {
   return new Promise((resolve) => {
+    if (hub.proc.exitCode !== null || hub.proc.signalCode !== null) return resolve();
     hub.proc.once('exit', () => resolve());
     hub.proc.kill('SIGTERM');
   });
@@ -196,49 +204,6 @@ async function heapSnapshot(hub: Hub, dir: string): Promise<string> {
   }
 }
 
-/** Retained-by-itself bytes and counts per constructor name in a V8 heap snapshot. */
-function heapByConstructor(file: string): Map<string, { count: number; bytes: number }> {
-  const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-    nodes: number[];
-    strings: string[];
-  };
-  const fields = snap.snapshot.meta.node_fields;
-  const width = fields.length;
-  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
-  const types = snap.snapshot.meta.node_types[0];
-  const out = new Map<string, { count: number; bytes: number }>();
-  for (let i = 0; i < snap.nodes.length; i += width) {
-    const type = types[snap.nodes[i + typeAt]];
-    const name =
-      type === 'object' || type === 'closure' || type === 'native'
-        ? `${type === 'closure' ? 'closure ' : ''}${snap.strings[snap.nodes[i + nameAt]]}`
-        : `(${type})`;
-    const e = out.get(name) ?? { count: 0, bytes: 0 };
-    e.count++;
-    e.bytes += snap.nodes[i + sizeAt];
-    out.set(name, e);
-  }
-  return out;
-}
-
-/** The kinds of object whose bytes grew most between two snapshots, as printable lines. */
-function heapGrowth(small: string, large: string, top = 15): string[] {
-  const a = heapByConstructor(small);
-  const b = heapByConstructor(large);
-  return [...b]
-    .map(([name, e]) => {
-      const was = a.get(name) ?? { count: 0, bytes: 0 };
-      return { name, count: e.count - was.count, bytes: e.bytes - was.bytes };
-    })
-    .sort((x, y) => y.bytes - x.bytes)
-    .slice(0, top)
-    .map(
-      (g) =>
-        `  ${(g.bytes / 2 ** 20).toFixed(2).padStart(7)} MB ${String(g.count).padStart(8)} × ${g.name.slice(0, 60)}`,
-    );
-}
-
 /** `http://<ip>:8888<path>`: the container of `appPath` straight from this host, no hub. */
 async function directUrlOf(docker: Dockerode, network: string, appPath: string): Promise<string> {
   const urlId = appPath.split('/')[4];
@@ -257,9 +222,10 @@ async function main(): Promise<void> {
   const realm = `bench-scale-${run}`;
   const network = `hub-bench-scale-${run}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-scale-'));
-  const snapshotDir = HEAP_SNAPSHOTS
-    ? fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-heap-'))
-    : undefined;
+  if (HEAP_SNAPSHOTS && KEEP_SNAPSHOTS) fs.mkdirSync(KEEP_SNAPSHOTS, { recursive: true });
+  const snapshotDir = !HEAP_SNAPSHOTS
+    ? undefined
+    : (KEEP_SNAPSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-heap-')));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     DOCKER_HOST: process.env.DOCKER_HOST,
@@ -275,10 +241,36 @@ async function main(): Promise<void> {
     HUB_SPAWNER__MAX_CONCURRENT_SPAWNS: String(START_PARALLEL),
     HUB_SPAWNER__INIT: 'true',
   };
+  const images = new TestImages(docker);
   let hub: Hub | null = null;
+  // Ctrl-C or a kill must not leave N containers behind: stop the hub, then remove by realm.
+  let cleaned: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      if (hub) await stopHub(hub).catch(() => undefined);
+      agent.destroy();
+      // N containers one by one take minutes; each id is removed by one worker only (two
+      // removals of one container at once can leave a stale endpoint on the network).
+      const left = await realmContainers(docker, realm).catch(() => []);
+      await inParallel(left, START_PARALLEL, async (c) => {
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      });
+      await cleanupRealm(docker, realm, network).catch((err: Error) => console.error(err.message));
+      await images.removeAll().catch((err: Error) => console.error(err.message));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (snapshotDir && !KEEP_SNAPSHOTS) fs.rmSync(snapshotDir, { recursive: true, force: true });
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`scale bench: ${signal}, removing the bench's containers`);
+      void cleanup().then(() => process.exit(130));
+    });
   try {
     const image = (
-      await new TestImages(docker).build('bench-scale-web', {
+      await images.build('bench-scale-web', {
         cmd: WEB_CMD,
         labels: appLabels({ ui_name: 'Scale', type: 'webapp' }),
       })
@@ -328,7 +320,7 @@ async function main(): Promise<void> {
 
     // A restart: containers keep running and are adopted; every route must answer again.
     await stopHub(hub);
-    hub = await startHub(env);
+    hub = await startHub(env, snapshotDir);
     const tRoutes = performance.now();
     const firstMs: number[] = [];
     await inParallel(paths, PROBE_PARALLEL, async (p) => {
@@ -337,7 +329,7 @@ async function main(): Promise<void> {
       firstMs.push(r.ms);
     });
     const allRoutesMs = performance.now() - tRoutes;
-    const after = await measure(hub, token, probe, direct);
+    const after = await measure(hub, token, probe, direct, snapshotDir);
 
     const f = (x: number, d = 2) => x.toFixed(d);
     const row = (label: string, pick: (p: Phase) => number, d = 2) =>
@@ -372,12 +364,12 @@ async function main(): Promise<void> {
       );
       console.log(heapGrowth(small.snapshot, large.snapshot).join('\n'));
     }
+    if (large.snapshot && after.snapshot) {
+      console.log(`V8 heap growth from ${N} routes to the same ${N} after the restart:`);
+      console.log(heapGrowth(large.snapshot, after.snapshot).join('\n'));
+    }
   } finally {
-    if (hub) await stopHub(hub).catch(() => undefined);
-    agent.destroy();
-    await cleanupRealm(docker, realm, network).catch((err: Error) => console.error(err.message));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    if (snapshotDir) fs.rmSync(snapshotDir, { recursive: true, force: true });
+    await cleanup();
   }
 }
 

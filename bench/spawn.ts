@@ -16,6 +16,8 @@ import { buildCreateOptions } from '../server/spawner/container-spec';
 import { resolveLimits } from '../server/spawner/limits';
 import { LABELS } from '../server/spawner/names';
 import type { ResourceLimits } from '../server/spawner/spawner';
+import type { HubConfig } from '../server/config/schema';
+import type { DeepPartial } from '../server/core';
 import { ADMIN, bootHub, type Client, type TestHub } from '../test/helpers/hub';
 import { appLabels, TestImages } from '../test/helpers/images';
 import { cleanupRealm, grantApp, WEB_CMD } from '../test/integration/spawner-fixtures';
@@ -84,6 +86,76 @@ export interface Env {
   realm: string;
   limits: ResourceLimits;
   port: number;
+}
+
+/** A hub set up for a start benchmark, with what `rawStart` needs; `close()` removes it all. */
+export interface BenchHub {
+  env: Env;
+  admin: Client;
+  /** The bench user's password, for signing in again. */
+  password: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The spawn and launch benchmarks' common set-up: the busybox web app built as an image of
+ * this run, a hub in this process (port 0, temp data folder, a realm and network of this run,
+ * `spawner` on top), the user `bench` with one grant per entry of `policies` and an API token.
+ * Everything is removed by `close()`, or here when the set-up itself fails.
+ */
+export async function benchHub(
+  name: string,
+  spawner: DeepPartial<HubConfig['spawner']>,
+  policies: Array<Record<string, unknown>>,
+): Promise<BenchHub> {
+  const docker = new Dockerode();
+  const images = new TestImages(docker);
+  const run = crypto.randomBytes(3).toString('hex');
+  const realm = `bench-${name}-${run}`;
+  const network = `hub-bench-net-${run}`;
+  const password = 'bench-password-123';
+  let th: TestHub | null = null;
+  const close = async () => {
+    await th?.close();
+    await cleanupRealm(docker, realm, network);
+    await images.removeAll();
+  };
+  try {
+    const image = (
+      await images.build(`bench-${name}-web`, {
+        cmd: WEB_CMD,
+        labels: appLabels({ ui_name: 'Bench', type: 'webapp' }),
+      })
+    ).ref;
+    th = await bootHub(
+      { spawner: { network, http_timeout_seconds: 60, ...spawner } },
+      { env: { HUB_REALM: realm } },
+    );
+    const admin = await th.loginAs(ADMIN.name, ADMIN.password);
+    const user = await th.userClient('bench', password);
+    const grants: string[] = [];
+    for (const policy of policies) grants.push(await grantApp(admin, 'bench', image, policy));
+    const token = (
+      await user.json<{ token: string }>('/api/v1/tokens', { method: 'POST', json: {} })
+    ).body.token;
+    const cfg = th.hub.config.spawner;
+    const env: Env = {
+      docker,
+      th,
+      user,
+      token,
+      grants,
+      image,
+      network,
+      realm,
+      limits: resolveLimits(cfg, {}),
+      port: cfg.container_port,
+    };
+    return { env, admin, password, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /**
@@ -177,51 +249,13 @@ function formatTable(r: Omit<SpawnBenchResult, 'table'>): string {
 
 /** Runs the benchmark and returns the numbers and a printable table. */
 export async function runSpawnBench(n = N): Promise<SpawnBenchResult> {
-  const docker = new Dockerode();
-  const images = new TestImages(docker);
-  const run = crypto.randomBytes(3).toString('hex');
-  const realm = `bench-spawn-${run}`;
-  const network = `hub-bench-net-${run}`;
-  let th: TestHub | null = null;
+  const bench = await benchHub(
+    'spawn',
+    { max_per_user: 2 * n + 2, max_concurrent_spawns: n },
+    Array.from({ length: n + 1 }, (_, i) => ({ app_license: `bench-${i}` })),
+  );
   try {
-    const image = (
-      await images.build('bench-spawn-web', {
-        cmd: WEB_CMD,
-        labels: appLabels({ ui_name: 'Bench', type: 'webapp' }),
-      })
-    ).ref;
-    th = await bootHub(
-      {
-        spawner: {
-          network,
-          max_per_user: 2 * n + 2,
-          max_concurrent_spawns: n,
-          http_timeout_seconds: 60,
-        },
-      },
-      { env: { HUB_REALM: realm } },
-    );
-    const admin = await th.loginAs(ADMIN.name, ADMIN.password);
-    const user = await th.userClient('bench');
-    const grants: string[] = [];
-    for (let i = 0; i <= n; i++)
-      grants.push(await grantApp(admin, 'bench', image, { app_license: `bench-${i}` }));
-    const cfg = th.hub.config.spawner;
-    const token = (
-      await user.json<{ token: string }>('/api/v1/tokens', { method: 'POST', json: {} })
-    ).body.token;
-    const env: Env = {
-      docker,
-      th,
-      user,
-      token,
-      grants,
-      image,
-      network,
-      realm,
-      limits: resolveLimits(cfg, {}),
-      port: cfg.container_port,
-    };
+    const { env } = bench;
 
     // Warm-up: first container on a new network, first image use, first JIT of the hub's paths.
     const w1 = await rawStart(env, n);
@@ -302,9 +336,7 @@ export async function runSpawnBench(n = N): Promise<SpawnBenchResult> {
     };
     return { ...result, table: formatTable(result) };
   } finally {
-    await th?.close();
-    await cleanupRealm(docker, realm, network);
-    await images.removeAll();
+    await bench.close();
   }
 }
 

@@ -1,3 +1,5 @@
+// First: it must run before dockerode is loaded (it defers two parts dockerode loads eagerly).
+import './deferred-modules';
 import Docker from 'dockerode';
 import { withDeadline } from './deadline';
 
