@@ -93,6 +93,8 @@ export class DockerSpawner implements Spawner {
   private modeKnown = false;
   /** Per-app networks: set when the hub runs in a container with its own network namespace. */
   private appNets: AppNetworks | null = null;
+  /** The last inspect of running containers, by id, for `list` (see there). */
+  private readonly inspected = new Map<string, { key: string; info: ContainerInfo }>();
   /** Bind sources as the engine sees them: decided with `appNets`, from the same inspect. */
   private hostPaths = HostPaths.identity();
 
@@ -441,12 +443,33 @@ export class DockerSpawner implements Spawner {
     return details ? this.describe(details) : null;
   }
 
+  /**
+   * The realm's containers. A running container whose listing reads as at its last inspect
+   * (same state, image and addresses) is described from that inspect: the re-sync lists every
+   * minute, and an inspect per container made it 1,000 engine calls a minute at 1,000 apps.
+   */
   async list(filter?: ContainerFilter): Promise<ContainerInfo[]> {
     const summaries = await this.client.listContainers(labelFilter(this.settings.realm, filter));
     const out: ContainerInfo[] = [];
     for (const s of summaries) {
+      const key = runningKey(s);
+      const known = key === null ? undefined : this.inspected.get(s.Id);
+      if (known && known.key === key) {
+        out.push({ ...known.info });
+        continue;
+      }
       const details = await this.client.inspectContainer(s.Id);
-      if (details) out.push(await this.describe(details));
+      if (!details) continue;
+      const info = await this.describe(details);
+      out.push(info);
+      if (key !== null && info.state === 'running') {
+        if (this.inspected.size >= INSPECTED_MAX) this.inspected.clear();
+        this.inspected.set(s.Id, { key, info: { ...info } });
+      } else this.inspected.delete(s.Id);
+    }
+    if (!filter) {
+      const listed = new Set(summaries.map((s) => s.Id));
+      for (const id of this.inspected.keys()) if (!listed.has(id)) this.inspected.delete(id);
     }
     return out;
   }
@@ -535,6 +558,23 @@ export class DockerSpawner implements Spawner {
       warm: labels[LABELS.warm] === '1',
     };
   }
+}
+
+/** Bounds the inspect memo of `list` (more running containers than this: inspected again). */
+const INSPECTED_MAX = 20_000;
+
+/**
+ * What a listing says of a running container that an inspect would too: its state, image,
+ * labels and addresses. Null for any other state (an exit code needs the inspect).
+ */
+function runningKey(s: ContainerSummary): string | null {
+  if (s.State !== 'running') return null;
+  const nets = Object.entries(s.NetworkSettings?.Networks ?? {})
+    .map(([name, n]) => `${name}=${n.IPAddress}`)
+    .sort()
+    .join(',');
+  const ports = (s.Ports ?? []).map((p) => `${p.PrivatePort}:${p.PublicPort ?? ''}`).join(',');
+  return `${s.ImageID}|${s.Created}|${nets}|${ports}|${JSON.stringify(s.Labels ?? {})}`;
 }
 
 /** Formats the last log lines for an error message. */

@@ -42,8 +42,12 @@ function engine(appIp: string, self: SelfContainer | null, sharedFolders: Shared
   const calls: string[] = [];
   let created: Dockerode.ContainerCreateOptions | null = null;
   const networks: Dockerode.NetworkCreateOptions[] = [];
+  /** What the engine's listing says of c1, once made (the test may change it). */
+  const listed = { state: 'running', ip: appIp };
+  let inspects = 0;
   const client = {
     inspectContainer: async (id: string) => {
+      if (id === 'c1') inspects++;
       if (self && id === self.id)
         return {
           Id: self.id,
@@ -74,7 +78,22 @@ function engine(appIp: string, self: SelfContainer | null, sharedFolders: Shared
       void calls.push(`disconnect ${net} ${id}`),
     removeNetwork: async (net: string) => void calls.push(`remove network ${net}`),
     listNetworks: async () => [],
-    listContainers: async () => [],
+    listContainers: async () =>
+      created
+        ? [
+            {
+              Id: 'c1',
+              State: listed.state,
+              ImageID: 'sha256:1',
+              Created: 1,
+              Labels: created.Labels,
+              Ports: [],
+              NetworkSettings: {
+                Networks: { [created.HostConfig!.NetworkMode!]: { IPAddress: listed.ip } },
+              },
+            },
+          ]
+        : [],
     createContainer: async (opts: Dockerode.ContainerCreateOptions) => {
       calls.push(`create container ${opts.HostConfig?.NetworkMode}`);
       created = opts;
@@ -99,7 +118,7 @@ function engine(appIp: string, self: SelfContainer | null, sharedFolders: Shared
     },
     logger('test'),
   );
-  return { spawner, calls, networks, created: () => created };
+  return { spawner, calls, networks, listed, created: () => created, inspects: () => inspects };
 }
 
 describe('DockerSpawner networks', () => {
@@ -146,6 +165,30 @@ describe('DockerSpawner networks', () => {
       `disconnect ${net} hub-self`,
       `remove network ${net}`,
     ]);
+  });
+});
+
+describe('DockerSpawner lists', () => {
+  it('inspects a running container again only when its listing changed', async () => {
+    const ip = localAddress();
+    const e = engine(ip, null);
+    await e.spawner.init();
+    await e.spawner.start(REQ, () => undefined);
+    const first = await e.spawner.list();
+    const inspected = e.inspects();
+    for (let i = 0; i < 3; i++) expect(await e.spawner.list()).toEqual(first);
+    expect(e.inspects()).toBe(inspected);
+    expect(first).toEqual([expect.objectContaining({ urlId: REQ.urlId, state: 'running' })]);
+
+    // Another address (a restart, a network change): the listing differs, so it is inspected.
+    e.listed.ip = '203.0.113.9';
+    await e.spawner.list();
+    expect(e.inspects()).toBe(inspected + 1);
+    // Not running: the exit code needs the inspect, every time.
+    e.listed.state = 'exited';
+    await e.spawner.list();
+    await e.spawner.list();
+    expect(e.inspects()).toBe(inspected + 3);
   });
 });
 
