@@ -38,7 +38,7 @@ export interface LinkRoute {
 
 const RTF_GATEWAY = 0x2;
 const RTF_REJECT = 0x200;
-/** The route table is read again at most this often (a refused target is checked per request). */
+/** A route table read answers yes for this long (a no always reads it again). */
 const ROUTES_TTL_MS = 1000;
 let routesRead: { at: number; routes: LinkRoute[] | null } | null = null;
 
@@ -93,11 +93,15 @@ export function onAttachedNetwork(
   const target = ipv4ToInt(ip);
   if (target === null) return false;
   if (!interfaces) {
+    const covers = (routes: LinkRoute[]) =>
+      routes.some((r) => (target & r.mask) >>> 0 === r.network);
     const now = Date.now();
-    if (!routesRead || now - routesRead.at > ROUTES_TTL_MS)
-      routesRead = { at: now, routes: linkRoutes() };
-    const routes = routesRead.routes;
-    if (routes) return routes.some((r) => (target & r.mask) >>> 0 === r.network);
+    // Only a yes is taken from the last read: a network joined a moment ago (an app's own
+    // network, just connected) must not be refused from a table read before the join.
+    if (routesRead?.routes && now - routesRead.at <= ROUTES_TTL_MS && covers(routesRead.routes))
+      return true;
+    routesRead = { at: now, routes: linkRoutes() };
+    if (routesRead.routes) return covers(routesRead.routes);
   }
   for (const list of Object.values(interfaces ?? os.networkInterfaces())) {
     for (const nic of list ?? []) {
