@@ -79,11 +79,18 @@ export async function cleanupRealm(
   realm: string,
   network?: string,
 ): Promise<void> {
-  for (const c of await realmContainers(docker, realm)) {
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
+  // A container the hub was still stopping refuses even a forced removal for a moment (the
+  // engine answers 409 until the stop is over): try again until the realm is empty.
+  for (let round = 0; round < 20; round++) {
+    const left = await realmContainers(docker, realm);
+    if (!left.length) break;
+    if (round) await new Promise((r) => setTimeout(r, 500));
+    for (const c of left) {
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
   }
   if (network) {
     await docker
