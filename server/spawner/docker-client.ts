@@ -91,13 +91,13 @@ export class DockerClient {
   constructor(
     /** The hub's one client: the engine is reached only through its deadline. */
     private readonly hub: HubDocker,
-    private readonly log: Logger,
+    protected readonly log: Logger,
   ) {
     this.timeoutMs = hub.timeoutMs;
   }
 
   /** Runs one call with the hub's deadline; "cannot talk to the engine" is DockerUnavailable. */
-  private async call<T>(
+  protected async call<T>(
     verb: string,
     id: string | undefined,
     fn: (api: Dockerode, signal: AbortSignal) => Promise<T>,

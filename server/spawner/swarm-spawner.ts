@@ -131,7 +131,7 @@ export class SwarmSpawner implements Spawner {
     await this.removeLeftover(name);
     let serviceId: string | null = null;
     try {
-      const networkId = await this.docker.createNetwork({
+      const networkId = await this.docker.createOverlay({
         Name: network,
         Driver: 'overlay',
         Attachable: true,
