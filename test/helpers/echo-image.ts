@@ -114,24 +114,33 @@ export async function runEcho(
     }
   };
   try {
-    await container.start();
-    const info = await container.inspect();
-    const ip = info.NetworkSettings.Networks[network]?.IPAddress;
-    if (!ip) throw new Error(`the echo container has no address on the network ${network}`);
-    await waitForPort(ip, ECHO_PORT);
-    return {
-      id: container.id,
-      ip,
-      target: `http://${ip}:${ECHO_PORT}`,
-      halt: async () => {
-        await container.stop({ t: 0 }).catch(() => undefined);
-      },
-      stop,
-    };
+    return await started(container, network, stop);
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Starts a created app container and waits until it accepts connections on ECHO_PORT. */
+async function started(
+  container: Docker.Container,
+  network: string,
+  stop: () => Promise<void>,
+): Promise<EchoContainer> {
+  await container.start();
+  const info = await container.inspect();
+  const ip = info.NetworkSettings.Networks[network]?.IPAddress;
+  if (!ip) throw new Error(`the test app has no address on the network ${network}`);
+  await waitForPort(ip, ECHO_PORT);
+  return {
+    id: container.id,
+    ip,
+    target: `http://${ip}:${ECHO_PORT}`,
+    halt: async () => {
+      await container.stop({ t: 0 }).catch(() => undefined);
+    },
+    stop,
+  };
 }
 
 /**
@@ -163,21 +172,7 @@ export async function runBusyboxHttpd(
     await container.remove({ force: true }).catch(() => undefined);
   };
   try {
-    await container.start();
-    const info = await container.inspect();
-    const ip = info.NetworkSettings.Networks.bridge?.IPAddress;
-    if (!ip) throw new Error('the httpd container has no address on the default bridge');
-    await waitForPort(ip, ECHO_PORT);
-    return {
-      id: container.id,
-      ip,
-      target: `http://${ip}:${ECHO_PORT}`,
-      halt: async () => {
-        await container.stop({ t: 0 }).catch(() => undefined);
-      },
-      stop,
-      removeImage: () => images.removeAll(),
-    };
+    return { ...(await started(container, 'bridge', stop)), removeImage: () => images.removeAll() };
   } catch (err) {
     await stop();
     await images.removeAll();
