@@ -234,6 +234,8 @@ export async function startHubProxy(target: string, raw?: RawEngine): Promise<En
   const profile = process.env.BENCH_CPU_PROF;
   const child = fork(__filename, [], {
     execArgv: [
+      // The young generation as scripts/start.sh runs the hub (README "Memory").
+      '--max-semi-space-size=2',
       '-r',
       '@swc-node/register',
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
