@@ -63,6 +63,11 @@ const text = (description: string, type: string): ResponseConfig => ({
 const urlId = z.object({ url_id: z.string().openapi({ description: 'The container’s url_id.' }) });
 const mappingId = z.object({ mapping_id: W.MappingId });
 const userName = z.object({ name: z.string() });
+const simphonyUrlId = z.object({
+  url_id: z.string().openapi({
+    description: 'The container’s url_id, or the `<url_id>_<port>` of the start’s Location.',
+  }),
+});
 
 const OPERATIONS: Operation[] = [
   // ---- session ------------------------------------------------------------------------------
@@ -618,6 +623,11 @@ const OPERATIONS: Operation[] = [
     access: 'user',
     tag: 'simphony',
     summary: 'Start an app (as POST /api/v1/containers); Location names the new container',
+    description:
+      'Location is `<hub origin>/user/<name>/api/v1/containers/<url_id>_<hub port>/`, the shape ' +
+      'SimPhoNy’s `remoteapprest app start` reads the app’s address from. With the session ' +
+      'cookie, a body without Content-Type is read as JSON and X-CSRF-Token is not needed when ' +
+      'the request carries neither `Origin` nor any `Sec-Fetch-*` header (SimPhoNy’s client).',
     params: userName,
     body: W.ContainerStart,
     responses: { 201: answer('Started and answering HTTP.', W.SimphonyContainer) },
@@ -629,7 +639,7 @@ const OPERATIONS: Operation[] = [
     access: 'user',
     tag: 'simphony',
     summary: 'One of the caller’s containers',
-    params: userName.merge(urlId),
+    params: userName.merge(simphonyUrlId),
     responses: { 200: answer('The container.', W.SimphonyContainer) },
     errors: [404],
   },
@@ -642,7 +652,7 @@ const OPERATIONS: Operation[] = [
     description:
       'With the session cookie, X-CSRF-Token is not needed when the request carries neither ' +
       '`Origin` nor any `Sec-Fetch-*` header (SimPhoNy’s client; browsers always send them).',
-    params: userName.merge(urlId),
+    params: userName.merge(simphonyUrlId),
     responses: { 204: answer('Stopped.') },
     errors: [404],
   },

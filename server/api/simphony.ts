@@ -6,6 +6,7 @@ import { listGrants, type GrantView } from '../catalog/grants';
 import { catalogOf } from '../catalog/service';
 import { NotFound } from '../errors';
 import type { Hub } from '../hub';
+import { containerLocation, urlIdOfResource } from './simphony-location';
 import { containersOf } from '../spawner/service';
 import {
   ContainerStart,
@@ -55,7 +56,7 @@ export function simphonyRouter(hub: Hub): Router {
   router.get('/containers/:url_id', (ctx) => {
     const me = caller(ctx);
     ctx.body = container(
-      containersOf(hub).getOwn(me, ctx.params.url_id),
+      containersOf(hub).getOwn(me, urlIdOfResource(ctx.params.url_id)),
     ) satisfies SimphonyContainer;
   });
 
@@ -65,13 +66,16 @@ export function simphonyRouter(hub: Hub): Router {
     const body = ContainerStart.parse(ctx.request.body ?? {});
     const started = await containersOf(hub).start(me, body.mapping_id, body.configurables, ctx.ip);
     ctx.status = 201;
-    ctx.set('Location', `${ctx.path.replace(/\/?$/, '/')}${started.container.url_id}/`);
+    ctx.set(
+      'Location',
+      containerLocation(hub.apps.origins.hubOrigin(ctx.req), me.name, started.container.url_id),
+    );
     ctx.body = container(started.container) satisfies SimphonyContainer;
   });
 
   router.delete('/containers/:url_id', async (ctx) => {
     const me = caller(ctx);
-    await containersOf(hub).stopOwn(me, ctx.params.url_id, ctx.ip);
+    await containersOf(hub).stopOwn(me, urlIdOfResource(ctx.params.url_id), ctx.ip);
     ctx.status = 204;
   });
 

@@ -12,16 +12,29 @@ function sameToken(a: string, b: string): boolean {
 }
 
 /**
- * SimPhoNy-Remote's own client (`remoteapprest app stop`) stops a container with a DELETE that
- * carries the session cookie and no CSRF token. That one request is let through without a token
- * when nothing about it says "browser".
+ * SimPhoNy-Remote's own client (`remoteapprest app start` and `app stop`) starts a container with
+ * a POST of JSON without a Content-Type and stops it with a DELETE, both with the session cookie
+ * and no CSRF token. Those two requests are let through without a token when nothing about them
+ * says "browser".
  */
+const SIMPHONY_START = /^\/user\/[^/]+\/api\/v1\/containers\/?$/;
 const SIMPHONY_STOP = /^\/user\/[^/]+\/api\/v1\/containers\/[^/]+\/?$/;
 
 /**
- * Every browser adds `Origin` to a DELETE (the Fetch standard sends it on every request whose
- * method is not GET or HEAD) and current ones add `Sec-Fetch-*` to every request; a forged
- * cross-site DELETE also needs a CORS preflight, which the hub never grants. A request with
+ * A start or stop in the shape SimPhoNy's client sends it: a DELETE of one container, or a POST
+ * to the collection with no Content-Type at all, which no HTML form can send (see
+ * `fromNonBrowser` for the rest).
+ */
+export function isSimphonyClientCall(ctx: Context): boolean {
+  if (ctx.method === 'DELETE') return SIMPHONY_STOP.test(ctx.path);
+  return ctx.method === 'POST' && !ctx.get('content-type') && SIMPHONY_START.test(ctx.path);
+}
+
+/**
+ * Every browser adds `Origin` to a POST or DELETE (the Fetch standard sends it on every request
+ * whose method is not GET or HEAD) and current ones add `Sec-Fetch-*` to every request; a forged
+ * cross-site DELETE also needs a CORS preflight, which the hub never grants, and a POST without
+ * a Content-Type cannot come from a form, only from a script, which sends Origin. A request with
  * neither header comes from a program holding the cookie itself, which needs no forging.
  */
 function fromNonBrowser(ctx: Context): boolean {
@@ -42,8 +55,9 @@ function hubOrigin(ctx: Context, publicUrl: string | undefined): string {
  * 2. A cookie-authenticated request must echo the session's CSRF token in X-CSRF-Token (or a
  *    `_csrf` form field), which a cross-site page cannot read.
  * 3. Without a session (the login form itself), a foreign Origin is refused: no login CSRF.
- * Bearer-token requests need no token: a browser never attaches them by itself. Nor does
- * SimPhoNy's stop (`DELETE /user/<name>/api/v1/containers/<url_id>/`) from a non-browser client.
+ * Bearer-token requests need no token: a browser never attaches them by itself. Nor do
+ * SimPhoNy's start and stop (`POST /user/<name>/api/v1/containers/`, `DELETE
+ * /user/<name>/api/v1/containers/<url_id>/`) from a non-browser client.
  */
 export function csrfMiddleware(publicUrl?: string): Middleware {
   return async (ctx, next) => {
@@ -57,10 +71,7 @@ export function csrfMiddleware(publicUrl?: string): Middleware {
     if (origin && origin !== 'null' && origin !== hubOrigin(ctx, publicUrl))
       throw new Forbidden('cross-origin request refused: use the hub page itself');
     if (origin === 'null') throw new Forbidden('request from an opaque origin refused');
-    if (
-      identity?.via === 'session' &&
-      !(ctx.method === 'DELETE' && SIMPHONY_STOP.test(ctx.path) && fromNonBrowser(ctx))
-    ) {
+    if (identity?.via === 'session' && !(isSimphonyClientCall(ctx) && fromNonBrowser(ctx))) {
       const body = ctx.request.body as Record<string, unknown> | undefined;
       const sent = ctx.get('x-csrf-token') || (typeof body?._csrf === 'string' ? body._csrf : '');
       if (!sent || !identity.csrfToken || !sameToken(sent, identity.csrfToken))

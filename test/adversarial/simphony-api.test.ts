@@ -5,7 +5,8 @@ import { newUrlId } from '../integration/proxy-harness';
 
 /**
  * SimPhoNy-Remote's API under /user/<name>/api/v1/: its stop is a cookie-authenticated DELETE
- * without a CSRF token, let through only when nothing about the request says "browser". Every
+ * without a CSRF token and its start a POST of JSON without a Content-Type, let through only
+ * when nothing about the request says "browser". Every
  * request a browser can be made to send (cross-site form or fetch, same-origin script without
  * the token) is still refused; no other route gets the exemption; and the API and the
  * containers never answer each other's paths, however the path is spelled.
@@ -119,6 +120,41 @@ describe('adversarial: the token-less SimPhoNy stop', () => {
     expect(code(own.body)).toBe('csrf_failed');
     const nested = await raw('DELETE', `${STOP}extra/`, cookie());
     expect(nested.status).toBe(403);
+  });
+
+  describe("remoteapprest's start: a POST of JSON with no Content-Type", () => {
+    const START = '/user/alice/api/v1/containers/';
+    // A mapping_id that is no grant of alice's: past the CSRF check the start answers 404.
+    const body = JSON.stringify({ mapping_id: '0123456789abcdef0123456789abcdef' });
+
+    it('lets it through the CSRF check from a non-browser client', async () => {
+      const res = await raw('POST', START, cookie(), body);
+      expect(res.status).toBe(404);
+      expect(code(res.body)).toBe('not_found');
+    });
+
+    it.each([
+      ['a foreign Origin', { origin: 'http://evil.example' }],
+      ['a cross-site fetch', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }],
+      ['the hub Origin (a same-origin script)', { origin: 'HUB' }],
+      ['Sec-Fetch headers alone', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }],
+      ['a text/plain body (what a cross-site form can send)', { 'content-type': 'text/plain' }],
+    ])('refuses it with %s', async (_what, headers: Record<string, string>) => {
+      const h: Record<string, string> = { ...cookie(), ...headers };
+      if (h.origin === 'HUB') h.origin = new URL(th.url).origin;
+      const res = await raw('POST', START, h, body);
+      expect(res.status).toBe(403);
+    });
+
+    it('reads no body without a Content-Type on any other path', async () => {
+      const res = await raw(
+        'POST',
+        '/api/v1/containers',
+        { authorization: `Bearer ${token}` },
+        body,
+      );
+      expect(res.status).toBe(400);
+    });
   });
 
   it('grants no CORS preflight, so a cross-site page cannot even send the DELETE', async () => {

@@ -12,7 +12,7 @@ import { cleanupRealm, grantApp, realmContainers, WEB_CMD } from './spawner-fixt
 /**
  * SimPhoNy-Remote compatibility against the real hub and engine: its request shapes on our API,
  * and its own REST client, remoteapprest (test/fixtures/remoteapprest, unchanged), run with
- * Debian's python3 for login, app available, app running and app stop.
+ * Debian's python3 for login, app available, app start, app running and app stop.
  */
 
 jest.setTimeout(240_000);
@@ -55,6 +55,20 @@ async function remoteapprest(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Follows the hub's redirects (slash, app origin, ticket) as a browser would. */
+async function openLikeABrowser(
+  client: Client,
+  url: string,
+): Promise<{ status: number; body: string }> {
+  let at = url;
+  let res = await client.fetch(at, { headers: { accept: 'text/html' } });
+  for (let i = 0; i < 5 && res.status >= 300 && res.status < 400; i++) {
+    at = new URL(res.headers.get('location')!, at).href;
+    res = await client.fetch(at, { headers: { accept: 'text/html' } });
+  }
+  return { status: res.status, body: await res.text() };
 }
 
 beforeAll(async () => {
@@ -185,6 +199,56 @@ describe('remoteapprest, the SimPhoNy-Remote client, unchanged', () => {
     expect(stop.stdout).toBe('204\n');
     expect(await realmContainers(docker, REALM)).toEqual([]);
     expect((await remoteapprest(['app', 'running'])).stdout).toBe('');
+  });
+
+  it('starts an application and prints an address that opens it through the hub', async () => {
+    const r = await remoteapprest(['app', 'start', mappingId, '--startupdata', '/workspace/b.txt']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const hub = new URL(th.url);
+    const m = new RegExp(
+      `^http://${hub.hostname}:${hub.port}/user/alice/containers/([0-9a-f]{32})\\n$`,
+    ).exec(r.stdout);
+    expect(r.stdout).toMatch(/containers/);
+    expect(m).not.toBeNull();
+    const urlId = m![1];
+    const [c] = await docker.listContainers({ filters: { label: [`${LABELS.urlId}=${urlId}`] } });
+    expect((await docker.getContainer(c.Id).inspect()).Config.Env).toContain(
+      'STARTUPDATA=/workspace/b.txt',
+    );
+    expect(await openLikeABrowser(alice, r.stdout.trim())).toEqual({ status: 200, body: 'ok\n' });
+    expect((await remoteapprest(['app', 'stop', urlId])).stdout).toBe('204\n');
+    expect(await realmContainers(docker, REALM)).toEqual([]);
+  });
+
+  it("names the started container with a Location the hub serves, also for a name with '_'", async () => {
+    const bob = await th.userClient('bob_s', PASSWORD);
+    const grant = await grantApp(admin, 'bob_s', image, {});
+    const started = await bob.json<{ url_id: string }>('/user/bob_s/api/v1/containers/', {
+      method: 'POST',
+      json: { mapping_id: grant },
+    });
+    expect(started.status).toBe(201);
+    const location = started.res.headers.get('location')!;
+    const hub = new URL(th.url);
+    expect(location).toBe(
+      `${hub.origin}/user/bob%5Fs/api/v1/containers/${started.body.url_id}_${hub.port}/`,
+    );
+    const one = await bob.json<{ url_id: string }>(location);
+    expect(one.status).toBe(200);
+    expect(one.body.url_id).toBe(started.body.url_id);
+    // What remoteapprest makes of it: the only `_` of the path is before the port.
+    const printed = `${hub.protocol}//${hub.hostname}:${hub.port}/user/bob%5Fs/containers/${started.body.url_id}`;
+    expect(await openLikeABrowser(bob, printed)).toEqual({ status: 200, body: 'ok\n' });
+    // Nobody else reaches it under that name, and a bad suffix names nothing: no GET, and a
+    // DELETE (idempotent, as for any url_id that is not the caller's) leaves it running.
+    expect((await alice.fetch(location.replace('/bob%5Fs/', '/alice/'))).status).toBe(404);
+    const bad = location.replace(`_${hub.port}/`, `_x${hub.port}/`);
+    expect((await bob.fetch(bad)).status).toBe(404);
+    await bob.fetch(bad, { method: 'DELETE' });
+    expect((await bob.fetch(location)).status).toBe(200);
+    expect((await bob.fetch(location, { method: 'DELETE' })).status).toBe(204);
+    expect(await realmContainers(docker, REALM)).toEqual([]);
   });
 
   it('shows the container of an application in its SimPhoNy shape', async () => {
