@@ -310,7 +310,7 @@ export const configSchema = z
           })
           .optional()
           .describe(
-            "Address pool for the per-app networks of a hub in a container (like the engine's default-address-pools: base and size). Unset: the engine picks each subnet from its default pools, which hold about 30 networks. Set it to run more apps at once without reconfiguring the engine.",
+            "Address pool for the per-app networks of a hub in a container (like the engine's default-address-pools: base and size). Unset: the engine picks each subnet from its default pools, which hold about 30 networks. Set it to run more apps at once without reconfiguring the engine. Ignored by a hub on the host (one shared network) and by spawner.class swarm (overlays take the swarm's address pool).",
           ),
         connect: z
           .enum(['container-ip', 'host-port'])
