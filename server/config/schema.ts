@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_APP_PREFIX, poolIssues } from '../spawner/subnet-pool';
 
 /**
  * Every option of the hub, declared once with its type, default and a sentence of help.
@@ -281,6 +282,35 @@ export const configSchema = z
           .default('hub-net')
           .describe(
             'Docker network for user containers when the hub runs on the host (or in its network namespace). A hub in a container with a network of its own gives each app a bridge network of its own and joins it instead.',
+          ),
+        app_network_pool: z
+          .object({
+            base: z
+              .string()
+              .describe(
+                'The pool as an IPv4 CIDR, e.g. 10.213.0.0/16 (a range your LAN does not use).',
+              ),
+            size: z
+              .number()
+              .int()
+              .max(MAX_APP_PREFIX, {
+                message: `at most ${MAX_APP_PREFIX}: network, gateway, hub, app and broadcast need 5 addresses`,
+              })
+              .default(28)
+              .describe("Prefix length of each app's subnet, at most /29."),
+          })
+          .strict()
+          .superRefine((v, ctx) => {
+            for (const issue of poolIssues(v.base, v.size))
+              ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: [issue.key],
+                message: issue.message,
+              });
+          })
+          .optional()
+          .describe(
+            "Address pool for the per-app networks of a hub in a container (like the engine's default-address-pools: base and size). Unset: the engine picks each subnet from its default pools, which hold about 30 networks. Set it to run more apps at once without reconfiguring the engine. Ignored by a hub on the host (one shared network) and by spawner.class swarm (overlays take the swarm's address pool).",
           ),
         connect: z
           .enum(['container-ip', 'host-port'])

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { Logger } from '../log';
 import { dockerMessage, type DockerClient } from './docker-client';
 import { LABEL_PREFIX, LABELS } from './names';
+import { formatCidr, NetworkPoolExhausted, SubnetPool, type PoolSetting } from './subnet-pool';
+import { linkRoutes, type LinkRoute } from './swarm-attach';
 
 /**
  * Per-app bridge networks for a hub that runs in a container (shared/DESIGN.md "Deployment and
@@ -22,6 +24,12 @@ export const APP_NETWORK_MARK = `${LABEL_PREFIX}app_network_of`;
 const REMOVE_TRIES = 5;
 const REMOVE_PAUSE_MS = 200;
 
+/**
+ * Creates tried with the next subnet after the engine refused one as overlapping (a network made
+ * since the last listing, by another installation or by hand): a few, then the refusal stands.
+ */
+const OVERLAP_TRIES = 4;
+
 /** `<container name>-<12 hex of the url_id>`: one per app, unique across restarts of one grant. */
 export function appNetworkName(containerName: string, urlId: string): string {
   const hash = crypto.createHash('sha256').update(urlId).digest('hex').slice(0, 12);
@@ -31,6 +39,10 @@ export function appNetworkName(containerName: string, urlId: string): string {
 export interface AppNetworkSettings {
   realm: string;
   installId: string;
+  /** `spawner.app_network_pool`: subnets come from there; null lets the engine pick them. */
+  pool?: PoolSetting | null;
+  /** The link routes of the hub's network namespace (a test gives its own). */
+  routes?: () => LinkRoute[] | null;
 }
 
 /** The hub container's memberships in app networks, and the networks' whole lifecycle. */
@@ -39,13 +51,19 @@ export class AppNetworks {
   private readonly attached = new Set<string>();
   /** Networks being set up by a start in flight: never pruned as orphans. */
   private readonly pending = new Set<string>();
+  /** Subnets of the configured pool; null when the engine picks them. */
+  private readonly subnets: SubnetPool | null;
 
   constructor(
     private readonly client: DockerClient,
     private readonly selfId: string,
     private readonly settings: AppNetworkSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.subnets = settings.pool
+      ? new SubnetPool(settings.pool, settings.routes ?? (() => linkRoutes()))
+      : null;
+  }
 
   /** Reads which networks the hub's container is on now (it keeps them across its restarts). */
   load(networks: Iterable<string>): void {
@@ -53,10 +71,13 @@ export class AppNetworks {
     for (const n of networks) this.attached.add(n);
   }
 
-  /** Creates the app's network, labelled with realm, installation and url_id. */
+  /**
+   * Creates the app's network, labelled with realm, installation and url_id, on a free subnet of
+   * the pool when there is one.
+   */
   async create(name: string, urlId: string): Promise<void> {
     this.pending.add(name);
-    await this.client.createNetwork({
+    const opts = {
       Name: name,
       Driver: 'bridge',
       CheckDuplicate: true,
@@ -66,7 +87,46 @@ export class AppNetworks {
         [LABELS.urlId]: urlId,
         [APP_NETWORK_MARK]: '1',
       },
-    });
+    };
+    const subnets = this.subnets;
+    if (!subnets) return this.client.createNetwork(opts);
+    for (let attempt = 1; ; attempt++) {
+      const subnet = await this.reserve(subnets, name);
+      try {
+        await this.client.createNetwork({
+          ...opts,
+          IPAM: { Driver: 'default', Config: [{ Subnet: formatCidr(subnet) }] },
+        });
+        return;
+      } catch (err) {
+        if (attempt >= OVERLAP_TRIES || !/overlaps/i.test(dockerMessage(err))) {
+          subnets.release(name);
+          throw err;
+        }
+        this.log.info(
+          { network: name, subnet: formatCidr(subnet) },
+          'the engine has another network on this subnet; trying the next',
+        );
+        subnets.refuse(name);
+        await this.listSubnets(subnets);
+      }
+    }
+  }
+
+  /** A free subnet for `name`; with none left, the engine is listed again once before giving up. */
+  private async reserve(subnets: SubnetPool, name: string) {
+    const subnet = subnets.reserve(name);
+    if (subnet) return subnet;
+    await this.listSubnets(subnets);
+    const again = subnets.reserve(name);
+    if (again) return again;
+    this.log.error({ network: name }, 'the app network pool is exhausted');
+    throw new NetworkPoolExhausted(subnets.setting);
+  }
+
+  /** Reads the subnets of every network on the engine (any realm, any installation, any driver). */
+  private async listSubnets(subnets: SubnetPool, forgetRefused = false): Promise<void> {
+    subnets.loadNetworks(await this.client.listNetworks([]), forgetRefused);
   }
 
   /** Connects the hub's container, unless it already is. */
@@ -93,6 +153,7 @@ export class AppNetworks {
       for (let i = 1; ; i++) {
         try {
           await this.client.removeNetwork(name);
+          this.subnets?.release(name);
           return;
         } catch (err) {
           // "has active endpoints": the removed container's endpoint goes a moment later.
@@ -114,6 +175,7 @@ export class AppNetworks {
    * realm and engine are never touched.
    */
   async prune(inUse: ReadonlySet<string>): Promise<number> {
+    if (this.subnets) await this.listSubnets(this.subnets, true);
     const nets = await this.client.listNetworks([
       `${LABELS.realm}=${this.settings.realm}`,
       `${LABELS.install}=${this.settings.installId}`,

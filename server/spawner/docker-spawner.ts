@@ -26,6 +26,7 @@ import type {
   SpawnRequest,
   Spawner,
 } from './spawner';
+import { POOL_SETTING, type PoolSetting } from './subnet-pool';
 import { onAttachedNetwork, ownContainerId } from './swarm-attach';
 import { WORKSPACE_TARGET } from './volumes';
 
@@ -64,6 +65,8 @@ export interface DockerSpawnerSettings {
    * app can be given it, refuses to start.
    */
   sharedFolders?: SharedFolder[];
+  /** `spawner.app_network_pool`: where per-app networks take their subnets (null: the engine picks). */
+  appNetworkPool?: PoolSetting | null;
 }
 
 /** A folder whose contents apps mount, and the setting a person changes to move it. */
@@ -166,7 +169,11 @@ export class DockerSpawner implements Spawner {
       this.appNets ??= new AppNetworks(
         this.client,
         self.Id,
-        { realm: this.settings.realm, installId: this.installId },
+        {
+          realm: this.settings.realm,
+          installId: this.installId,
+          pool: this.settings.appNetworkPool,
+        },
         this.log,
       );
       this.appNets.load(Object.keys(self.NetworkSettings?.Networks ?? {}));
@@ -368,6 +375,16 @@ export class DockerSpawner implements Spawner {
     const msg = dockerMessage(err);
     if ((err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError')
       return this.startTimeout();
+    // Docker 20.10 says "could not find an available, non-overlapping IPv4 address pool among
+    // the defaults"; later engines "all predefined address pools have been fully subnetted".
+    if (/fully subnetted|non-overlapping IPv\d address pool/i.test(msg)) {
+      this.log.error({ status, err: msg }, "the engine's default address pools are exhausted");
+      return new SpawnFailed(
+        `the Docker engine has no address range left for the app's network (its default address pools are used up); an admin must set ${POOL_SETTING} (README "The hub as a container") or widen default-address-pools in the engine's daemon.json`,
+        503,
+        'network_pool_exhausted',
+      );
+    }
     this.log.error({ status, err: msg }, 'docker refused the container');
     return new SpawnFailed(`Docker could not start the container: ${msg.slice(0, 300)}`);
   }

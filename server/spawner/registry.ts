@@ -5,6 +5,7 @@ import { DockerClient } from './docker-client';
 import { DockerSpawner } from './docker-spawner';
 import type { InstallIdentity } from './install-id';
 import type { Spawner } from './spawner';
+import { poolSettingOf } from './subnet-pool';
 import { SwarmClient } from './swarm-client';
 import { SwarmSpawner } from './swarm-spawner';
 
@@ -34,6 +35,7 @@ const SPAWNERS: Record<HubConfig['spawner']['class'], (deps: SpawnerDeps) => Spa
         install,
         network: config.spawner.network,
         connect: config.spawner.connect,
+        appNetworkPool: poolSettingOf(config.spawner.app_network_pool),
         init: config.spawner.init,
         containerPort: config.spawner.container_port,
         startTimeoutMs: config.spawner.start_timeout_seconds * 1000,

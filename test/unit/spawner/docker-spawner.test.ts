@@ -6,6 +6,7 @@ import type { DockerClient } from '../../../server/spawner/docker-client';
 import { DockerSpawner, type SharedFolder } from '../../../server/spawner/docker-spawner';
 import { LABELS } from '../../../server/spawner/names';
 import type { SpawnRequest } from '../../../server/spawner/spawner';
+import { parseCidr, type PoolSetting, type Subnet } from '../../../server/spawner/subnet-pool';
 
 /**
  * How the Docker spawner places apps, against an engine that records what it is asked (the
@@ -38,7 +39,17 @@ interface SelfContainer {
 }
 
 /** An engine whose app containers come up at `appIp`; `self` is the hub's container, if any. */
-function engine(appIp: string, self: SelfContainer | null, sharedFolders: SharedFolder[] = []) {
+function engine(
+  appIp: string,
+  self: SelfContainer | null,
+  sharedFolders: SharedFolder[] = [],
+  nets: {
+    pool?: PoolSetting;
+    refuse?: (opts: Dockerode.NetworkCreateOptions) => Error | null;
+    /** Networks of others on the engine: in an unfiltered listing only. */
+    others?: { Name: string; IPAM: { Config: { Subnet: string }[] } }[];
+  } = {},
+) {
   const calls: string[] = [];
   let created: Dockerode.ContainerCreateOptions | null = null;
   const networks: Dockerode.NetworkCreateOptions[] = [];
@@ -71,13 +82,15 @@ function engine(appIp: string, self: SelfContainer | null, sharedFolders: Shared
     inspectNetwork: async () => ({ Options: { 'com.docker.network.bridge.enable_icc': 'false' } }),
     createNetwork: async (opts: Dockerode.NetworkCreateOptions) => {
       calls.push(`create network ${opts.Name}`);
+      const refused = nets.refuse?.(opts);
+      if (refused) throw refused;
       networks.push(opts);
     },
     connectNetwork: async (net: string, id: string) => void calls.push(`connect ${net} ${id}`),
     disconnectNetwork: async (net: string, id: string) =>
       void calls.push(`disconnect ${net} ${id}`),
     removeNetwork: async (net: string) => void calls.push(`remove network ${net}`),
-    listNetworks: async () => [],
+    listNetworks: async (labels: string[]) => (labels.length ? [] : (nets.others ?? [])),
     listContainers: async () =>
       created
         ? [
@@ -115,6 +128,7 @@ function engine(appIp: string, self: SelfContainer | null, sharedFolders: Shared
       stopGraceSeconds: 1,
       selfId: self?.id ?? null,
       sharedFolders,
+      appNetworkPool: nets.pool,
     },
     logger('test'),
   );
@@ -166,6 +180,57 @@ describe('DockerSpawner networks', () => {
       `remove network ${net}`,
     ]);
   });
+});
+
+describe('DockerSpawner app network subnets', () => {
+  const HUB = { id: 'hub-self', networkMode: 'hub_default' };
+  /** An engine error as dockerode reports it. */
+  const engineError = (statusCode: number, message: string) =>
+    Object.assign(new Error(message), { statusCode, json: { message } });
+
+  it('gives the app’s network a subnet of spawner.app_network_pool', async () => {
+    const pool = { pool: parseCidr('10.213.0.0/16') as Subnet, size: 28 };
+    const e = engine(localAddress(), HUB, [], { pool });
+    await e.spawner.init();
+    await e.spawner.start(REQ, () => undefined);
+    expect(e.networks[0].IPAM).toEqual({
+      Driver: 'default',
+      Config: [{ Subnet: expect.stringMatching(/^10\.213\.\d+\.\d+\/28$/) }],
+    });
+  });
+
+  it('answers 503 naming the setting when the pool is used up, and leaves nothing behind', async () => {
+    // A /28 pool holds one app subnet, and the engine already has a network on it.
+    const pool = { pool: parseCidr('10.213.0.0/28') as Subnet, size: 28 };
+    const e = engine(localAddress(), HUB, [], {
+      pool,
+      others: [{ Name: 'theirs', IPAM: { Config: [{ Subnet: '10.213.0.0/24' }] } }],
+    });
+    await e.spawner.init();
+    const start = e.spawner.start(REQ, () => undefined);
+    await expect(start).rejects.toMatchObject({ status: 503, code: 'network_pool_exhausted' });
+    await expect(start).rejects.toThrow(/spawner\.app_network_pool \(10\.213\.0\.0\/28/);
+    expect(e.networks).toEqual([]);
+    expect(e.calls.filter((c) => c.startsWith('create'))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'Docker 20.10',
+      'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network',
+    ],
+    ['later engines', 'all predefined address pools have been fully subnetted'],
+  ])(
+    'without the setting, answers 503 naming it and default-address-pools when the engine’s pools are used up (%s)',
+    async (_, message) => {
+      const e = engine(localAddress(), HUB, [], { refuse: () => engineError(404, message) });
+      await e.spawner.init();
+      const start = e.spawner.start(REQ, () => undefined);
+      await expect(start).rejects.toMatchObject({ status: 503, code: 'network_pool_exhausted' });
+      await expect(start).rejects.toThrow(/set spawner\.app_network_pool .*default-address-pools/);
+      expect(e.calls.filter((c) => c.startsWith('create container'))).toEqual([]);
+    },
+  );
 });
 
 describe('DockerSpawner lists', () => {
