@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Logger } from '../log';
+import { networkJoined } from './attached-networks';
 import { dockerMessage, type DockerClient } from './docker-client';
 import { LABEL_PREFIX, LABELS } from './names';
 
@@ -73,6 +74,7 @@ export class AppNetworks {
   async join(name: string): Promise<void> {
     if (this.attached.has(name)) return;
     await this.client.connectNetwork(name, this.selfId);
+    networkJoined();
     this.attached.add(name);
   }
 

@@ -26,7 +26,7 @@ import type {
   SpawnRequest,
   Spawner,
 } from './spawner';
-import { onAttachedNetwork, ownContainerId } from './swarm-attach';
+import { onAttachedNetwork, ownContainerId } from './attached-networks';
 import { WORKSPACE_TARGET } from './volumes';
 
 /** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */

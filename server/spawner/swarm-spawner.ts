@@ -16,7 +16,7 @@ import type {
   SpawnRequest,
   Spawner,
 } from './spawner';
-import { onAttachedNetwork, ownContainerId } from './swarm-attach';
+import { networkJoined, onAttachedNetwork, ownContainerId } from './attached-networks';
 import type { SwarmClient, SwarmNodeInfo } from './swarm-client';
 import {
   appNetworkName,
@@ -151,7 +151,7 @@ export class SwarmSpawner implements Spawner {
       // Joining a network takes most of a second: done while the service is being created.
       [serviceId] = await Promise.all([
         this.docker.createService(spec as Dockerode.CreateServiceOptions),
-        this.docker.connectNetwork(network, selfId).then(() => this.attached.add(network)),
+        this.docker.connectNetwork(network, selfId).then(() => this.joined(network)),
       ]);
       onProgress('starting', 'waiting for the task to run');
       return await this.waitRunning(serviceId, deadline);
@@ -350,6 +350,12 @@ export class SwarmSpawner implements Spawner {
     return Promise.all(services.map((s) => this.infoOf(s, byService.get(s.ID) ?? [])));
   }
 
+  /** The hub's container is on `network` now: its addresses read as attached at once. */
+  private joined(network: string): void {
+    this.attached.add(network);
+    networkJoined();
+  }
+
   /** Reads the newest task; after a hub restart its container joins the app network again. */
   private async infoOf(service: Service, known?: Task[]): Promise<ContainerInfo> {
     const tasks = known ?? (await this.docker.listTasks({ service: [service.ID] }));
@@ -363,7 +369,7 @@ export class SwarmSpawner implements Spawner {
       this.ownerOf(service) === 'self'
     ) {
       await this.docker.connectNetwork(network, this.selfId).then(
-        () => this.attached.add(network),
+        () => this.joined(network),
         (err) =>
           this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
       );

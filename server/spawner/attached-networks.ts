@@ -38,23 +38,63 @@ export interface LinkRoute {
 
 const RTF_GATEWAY = 0x2;
 const RTF_REJECT = 0x200;
-/** A route table read answers yes for this long (a no always reads it again). */
-const ROUTES_TTL_MS = 1000;
-let routesRead: { at: number; routes: LinkRoute[] | null } | null = null;
+
+/** The route table's text, or null where there is none (not Linux). */
+function readRouteFile(): string | null {
+  try {
+    return fs.readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The link routes as last read, kept for `ttlMs` whether an address turned out on them or not:
+ * a flood of requests to a target that is not local must not read a file each. A network the
+ * hub's container joins is on the table at once because whoever joins it says so (`changed`).
+ */
+export class RouteTableReader {
+  private last: { at: number; routes: LinkRoute[] | null } | null = null;
+
+  constructor(
+    private readonly read: () => string | null = readRouteFile,
+    private readonly ttlMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The current link routes (null where there is no route table). */
+  routes(): LinkRoute[] | null {
+    const at = this.now();
+    if (!this.last || at - this.last.at > this.ttlMs) {
+      const text = this.read();
+      this.last = { at, routes: text === null ? null : linkRoutes(text) };
+    }
+    return this.last.routes;
+  }
+
+  /** The hub's container joined or left a network: the next question reads the table again. */
+  changed(): void {
+    this.last = null;
+  }
+}
+
+const routeTable = new RouteTableReader();
+
+/**
+ * Tells the check that this process has just joined a network (an app's own network or
+ * overlay), so an address on it reads as attached at once rather than after the cache expires.
+ */
+export function networkJoined(): void {
+  routeTable.changed();
+}
 
 /**
  * The link routes of this network namespace from `/proc/net/route` (its text in `table`), or
  * null where there is none (not Linux). Addresses there are hex in the machine's byte order.
  */
 export function linkRoutes(table?: string): LinkRoute[] | null {
-  let text = table;
-  if (text === undefined) {
-    try {
-      text = fs.readFileSync('/proc/net/route', 'utf8');
-    } catch {
-      return null;
-    }
-  }
+  const text = table ?? readRouteFile();
+  if (text === null) return null;
   const little = os.endianness() === 'LE';
   const toInt = (hex: string) => {
     const n = parseInt(hex, 16) >>> 0;
@@ -89,19 +129,13 @@ export function linkRoutes(table?: string): LinkRoute[] | null {
 export function onAttachedNetwork(
   ip: string,
   interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>,
+  table: RouteTableReader = routeTable,
 ): boolean {
   const target = ipv4ToInt(ip);
   if (target === null) return false;
   if (!interfaces) {
-    const covers = (routes: LinkRoute[]) =>
-      routes.some((r) => (target & r.mask) >>> 0 === r.network);
-    const now = Date.now();
-    // Only a yes is taken from the last read: a network joined a moment ago (an app's own
-    // network, just connected) must not be refused from a table read before the join.
-    if (routesRead?.routes && now - routesRead.at <= ROUTES_TTL_MS && covers(routesRead.routes))
-      return true;
-    routesRead = { at: now, routes: linkRoutes() };
-    if (routesRead.routes) return covers(routesRead.routes);
+    const routes = table.routes();
+    if (routes) return routes.some((r) => (target & r.mask) >>> 0 === r.network);
   }
   for (const list of Object.values(interfaces ?? os.networkInterfaces())) {
     for (const nic of list ?? []) {
