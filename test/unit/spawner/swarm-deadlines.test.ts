@@ -4,11 +4,10 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDockerClient } from '../../../server/docker/client';
-import { logger } from '../../../server/log';
 import { LABELS } from '../../../server/spawner/names';
-import { SwarmClient } from '../../../server/spawner/swarm-client';
-import { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
+import type { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
 import { appNetworkName, serviceName } from '../../../server/spawner/swarm-spec';
+import { spawnRequest, swarmSpawner } from '../../helpers/swarm-fixtures';
 
 /**
  * A Swarm manager that answers every call but one, which it never answers (an engine wedged on
@@ -91,33 +90,12 @@ beforeEach(() => {
   hang = null;
 });
 
-function spawner(startTimeoutMs = 60_000): SwarmSpawner {
+function spawner(startTimeoutMs?: number): SwarmSpawner {
   const docker = createDockerClient(path.join(dir, 'docker.sock'), DEADLINE_MS, {});
-  return new SwarmSpawner(
-    new SwarmClient(docker, logger('test')),
-    {
-      realm: 'deadlines',
-      install: { id: 'i', legacyBefore: null },
-      init: false,
-      containerPort: 8888,
-      startTimeoutMs,
-      stopGraceSeconds: 5,
-      pollMs: 10,
-      selfId: SELF,
-    },
-    logger('test'),
-  );
+  return swarmSpawner(docker, { realm: 'deadlines', selfId: SELF, startTimeoutMs });
 }
 
-const request = {
-  urlId: URL_ID,
-  user: 'alice',
-  mappingId: 'm',
-  image: 'busybox',
-  env: {},
-  mounts: [],
-  limits: { memoryBytes: 1 << 30, nanoCpus: 1e9, pidsLimit: 64 },
-};
+const request = spawnRequest(URL_ID);
 
 const unavailable = (verb: string) => ({
   status: 503,
