@@ -151,6 +151,31 @@ it('a start whose task is never scheduled still ends at the start deadline, and 
   expect(seen).toContainEqual({ method: 'DELETE', path: `/services/${SERVICE_ID}` });
 });
 
+describe('a start whose budget runs out while a call hangs', () => {
+  // The start's budget (0.4 s) ends before the per-call deadline (1 s) would: the hung call is
+  // cut when the budget is spent, and the start reports its own time limit, naming the call.
+  it.each([
+    ['info', is('GET', '/info'), false],
+    ['create service', is('POST', '/services/create'), true],
+    ['list tasks', is('GET', '/tasks'), true],
+  ])(
+    'fails at %s as the start timing out, not as the engine unavailable',
+    async (verb, matcher, cleansUp) => {
+      hang = matcher;
+      await expect(spawner(400).start(request, () => undefined)).rejects.toMatchObject({
+        status: 504,
+        code: 'start_timeout',
+        message: expect.stringMatching(
+          new RegExp(
+            `the start's time ran out during ${verb}\\); raise spawner\\.start_timeout_seconds`,
+          ),
+        ),
+      });
+      if (cleansUp) await seenEventually({ method: 'DELETE', path: `/networks/${NETWORK}` });
+    },
+  );
+});
+
 describe('a stop on a Swarm manager that never answers one call', () => {
   it.each([
     ['list services', is('GET', '/services')],
