@@ -48,13 +48,21 @@ function readRouteFile(): string | null {
   }
 }
 
+/** Addresses whose refusal is remembered; past this the memo starts over (many routes). */
+const REFUSED_MAX = 10_000;
+
 /**
- * The link routes as last read, kept for `ttlMs` whether an address turned out on them or not:
- * a flood of requests to a target that is not local must not read a file each. A network the
- * hub's container joins is on the table at once because whoever joins it says so (`changed`).
+ * The link routes as last read, and the addresses found on none of them, each kept for
+ * `ttlMs`: a flood of requests to a target that is not local reads the file once, not once a
+ * request. An address not refused before always reads the table again when the last read does
+ * not cover it, so an app on a network that appeared since (a bridge a hub on the host just
+ * created) is never refused from an old read; a network the hub's container joins is on the
+ * table at once, because whoever joins it says so (`changed`).
  */
 export class RouteTableReader {
   private last: { at: number; routes: LinkRoute[] | null } | null = null;
+  /** Address (as a number) → when the table last showed it on no link route. */
+  private readonly refused = new Map<number, number>();
 
   constructor(
     private readonly read: () => string | null = readRouteFile,
@@ -62,19 +70,30 @@ export class RouteTableReader {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The current link routes (null where there is no route table). */
-  routes(): LinkRoute[] | null {
+  /** Whether `target` is on a link route; null where there is no route table. */
+  covers(target: number): boolean | null {
     const at = this.now();
-    if (!this.last || at - this.last.at > this.ttlMs) {
-      const text = this.read();
-      this.last = { at, routes: text === null ? null : linkRoutes(text) };
+    const on = (routes: LinkRoute[]) => routes.some((r) => (target & r.mask) >>> 0 === r.network);
+    const fresh = this.last !== null && at - this.last.at <= this.ttlMs;
+    if (fresh && this.last?.routes && on(this.last.routes)) return true;
+    const refusedAt = this.refused.get(target);
+    if (refusedAt !== undefined && at - refusedAt <= this.ttlMs) return false;
+    const text = this.read();
+    this.last = { at, routes: text === null ? null : linkRoutes(text) };
+    if (!this.last.routes) return null;
+    const yes = on(this.last.routes);
+    if (yes) this.refused.delete(target);
+    else {
+      if (this.refused.size >= REFUSED_MAX) this.refused.clear();
+      this.refused.set(target, at);
     }
-    return this.last.routes;
+    return yes;
   }
 
   /** The hub's container joined or left a network: the next question reads the table again. */
   changed(): void {
     this.last = null;
+    this.refused.clear();
   }
 }
 
@@ -134,8 +153,8 @@ export function onAttachedNetwork(
   const target = ipv4ToInt(ip);
   if (target === null) return false;
   if (!interfaces) {
-    const routes = table.routes();
-    if (routes) return routes.some((r) => (target & r.mask) >>> 0 === r.network);
+    const covered = table.covers(target);
+    if (covered !== null) return covered;
   }
   for (const list of Object.values(interfaces ?? os.networkInterfaces())) {
     for (const nic of list ?? []) {

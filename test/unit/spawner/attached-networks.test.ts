@@ -99,18 +99,28 @@ describe('route table cache', () => {
     for (let i = 0; i < 100; i++)
       expect(onAttachedNetwork('10.9.9.9', undefined, table)).toBe(false);
     expect(onAttachedNetwork('172.17.0.5', undefined, table)).toBe(true);
+    expect(onAttachedNetwork('172.17.0.6', undefined, table)).toBe(true);
     expect(state.reads).toBe(1);
     state.now = 1001;
     expect(onAttachedNetwork('10.9.9.9', undefined, table)).toBe(false);
     expect(state.reads).toBe(2);
   });
 
-  it('reads a network the hub was told it joined at once, without waiting for the cache', () => {
+  it('reads the table again for an address not refused before (a network created since)', () => {
+    const { state, table } = reader();
+    expect(onAttachedNetwork('10.9.9.9', undefined, table)).toBe(false);
+    state.text = after.join('\n');
+    expect(onAttachedNetwork('192.168.210.4', undefined, table)).toBe(true);
+    expect(state.reads).toBe(2);
+  });
+
+  it('forgets a refusal when told the hub joined a network, and reads the table at once', () => {
     const { state, table } = reader();
     expect(onAttachedNetwork('192.168.210.4', undefined, table)).toBe(false);
     state.text = after.join('\n');
-    // Not told yet: the cached no stands (this is what the join call is for).
+    // Not told yet: the refusal stands for the cache's lifetime (what the join call is for).
     expect(onAttachedNetwork('192.168.210.4', undefined, table)).toBe(false);
+    expect(state.reads).toBe(1);
     table.changed();
     expect(onAttachedNetwork('192.168.210.4', undefined, table)).toBe(true);
     expect(state.reads).toBe(2);
