@@ -86,10 +86,9 @@ export async function startHub(opts: CoreOptions = {}): Promise<RunningHub> {
     });
     hooks.signedIn.push((name) => containers.signedIn(name));
     // A user back at a session after a pause is about to start an app, as after a sign-in.
-    core.sessions.onResumed((name, idleMs) => {
-      const after = core.config.spawner.warm_start.return_after_minutes;
-      if (after > 0 && idleMs >= after * 60_000) runSignedInHooks(core, name);
-    });
+    const returnAfter = core.config.spawner.warm_start.return_after_minutes;
+    if (returnAfter > 0)
+      core.sessions.onResumed(returnAfter * 60_000, (name) => runSignedInHooks(core, name));
     const { proxy, apps, shares } = await parts.start(proxyPart(core, routes));
 
     const hub: Hub = { ...core, catalog, updates, containers, routes, apps, shares };

@@ -15,8 +15,8 @@ export interface Identity {
 }
 
 /**
- * A session was read from the database (not the cache) for a request, `idleMs` after it was
- * last marked seen: a long gap means its user came back (compose.ts warms their usual app).
+ * A user came back to a session: it was used for a request `idleMs` after it was last marked
+ * seen, and that gap is at least the listener's threshold (compose.ts warms their usual app).
  * Called without waiting; must return at once and never throw.
  */
 export type SessionResumedListener = (name: string, idleMs: number) => void;
@@ -62,7 +62,10 @@ export class SessionStore {
    */
   private readonly hashes = new Map<string, string>();
   private readonly endedListeners: CredentialEndedListener[] = [];
-  private readonly resumedListeners: SessionResumedListener[] = [];
+  private readonly resumedListeners: Array<{
+    afterMs: number;
+    listener: SessionResumedListener;
+  }> = [];
 
   constructor(
     private readonly db: DataSource,
@@ -132,7 +135,10 @@ export class SessionStore {
     this.cache.set(hash, entry);
     const idleMs = now - entry.lastSeen;
     if (idleMs > TOUCH_MS) void this.touch(hash, entry, now);
-    for (const l of this.resumedListeners) l(entry.identity.name, idleMs);
+    // A session in use is re-read every CACHE_MS with a gap under TOUCH_MS: only a longer gap
+    // than the listener asked for is a return.
+    for (const { afterMs, listener } of this.resumedListeners)
+      if (idleMs >= afterMs) listener(entry.identity.name, idleMs);
     return entry.identity;
   }
 
@@ -148,9 +154,13 @@ export class SessionStore {
       .catch(() => undefined);
   }
 
-  /** Called when a session is read from the database for a request (see the type). */
-  onResumed(listener: SessionResumedListener): void {
-    this.resumedListeners.push(listener);
+  /**
+   * Called when a session is used again after at least `afterMs` unused (see the type). The
+   * gap is measured from `last_seen_at`, which a session in use moves once a minute, so a
+   * threshold under two minutes would also fire for a session in use.
+   */
+  onResumed(afterMs: number, listener: SessionResumedListener): void {
+    this.resumedListeners.push({ afterMs, listener });
   }
 
   /** Called after a session (or all of a user's) ended in this process. */

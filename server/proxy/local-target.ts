@@ -1,5 +1,5 @@
 import { HubError } from '../errors';
-import { onAttachedNetwork } from '../spawner/swarm-attach';
+import { onAttachedNetwork } from '../spawner/attached-networks';
 
 /**
  * The proxy's own check of the network rule (shared/DESIGN.md "Deployment and spawners"): it

@@ -19,6 +19,7 @@ import type { GrantInfo } from './grant-source';
 import type { ContainerInfo } from './spawner';
 import { ownGrant, StartFlow } from './start-flow';
 import { Stopper } from './stopper';
+import { adminViewOfWarm } from './warm-pool';
 
 // The types callers (routers, the applications list) use with the manager.
 export {
@@ -176,6 +177,7 @@ export class ContainerManager {
   /** Admin stop of any container of the realm this hub made. Idempotent like stopOwn. */
   async stopAny(actor: string, urlId: string, address?: string | null): Promise<void> {
     if (!isUrlId(urlId)) return;
+    if (await this.starts.warm.stopByAdmin(urlId, { actor, address: address ?? null })) return;
     const why = { actor, action: 'container.admin_stop', address: address ?? null };
     const rec = this.ctx.registry.get(urlId);
     if (rec) return this.stopper.remove(rec, why);
@@ -213,8 +215,12 @@ export class ContainerManager {
     return this.view(rec);
   }
 
+  /** Every container of the realm, warm ones (not yet any user's to see) marked `warm`. */
   listAll(): AdminContainerView[] {
-    return this.ctx.registry.all().map((r) => ({ ...this.view(r), user: r.user }));
+    return [
+      ...this.ctx.registry.all().map((r) => ({ ...this.view(r), user: r.user, warm: false })),
+      ...this.starts.warm.list().map(adminViewOfWarm),
+    ];
   }
 
   /** `{url_id, url, status}` of the user's container for a grant, for the applications list. */
@@ -230,7 +236,9 @@ export class ContainerManager {
 
   /** The image id a container of the hub runs, as its spawner reported it; null if unknown. */
   imageIdOf(urlId: string): string | null {
-    return this.ctx.registry.get(urlId)?.imageId ?? null;
+    return (
+      this.ctx.registry.get(urlId)?.imageId ?? this.starts.warm.byUrlId(urlId)?.imageId ?? null
+    );
   }
 
   /** Resets idle culling for one of the caller's running containers. */

@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import { dockerMessage, type DockerClient } from './docker-client';
 import { LABEL_PREFIX, LABELS } from './names';
 import { formatCidr, NetworkPoolExhausted, SubnetPool, type PoolSetting } from './subnet-pool';
-import { linkRoutes, type LinkRoute } from './swarm-attach';
+import { linkRoutes, type LinkRoute, networkJoined } from './attached-networks';
 
 /**
  * Per-app bridge networks for a hub that runs in a container (shared/DESIGN.md "Deployment and
@@ -133,6 +133,7 @@ export class AppNetworks {
   async join(name: string): Promise<void> {
     if (this.attached.has(name)) return;
     await this.client.connectNetwork(name, this.selfId);
+    networkJoined();
     this.attached.add(name);
   }
 

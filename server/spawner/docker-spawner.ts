@@ -27,7 +27,7 @@ import type {
   Spawner,
 } from './spawner';
 import { POOL_SETTING, type PoolSetting } from './subnet-pool';
-import { onAttachedNetwork, ownContainerId } from './swarm-attach';
+import { onAttachedNetwork, ownContainerId } from './attached-networks';
 import { WORKSPACE_TARGET } from './volumes';
 
 /** Extra label: the app port chosen at creation, so a restarted hub targets the same port. */

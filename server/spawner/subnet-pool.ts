@@ -1,5 +1,5 @@
 import { HubError } from '../errors';
-import type { LinkRoute } from './swarm-attach';
+import type { LinkRoute } from './attached-networks';
 
 /**
  * Subnets for per-app networks taken from a pool the hub is given (`spawner.app_network_pool`)

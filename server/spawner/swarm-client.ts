@@ -1,10 +1,18 @@
-import type { Dockerode } from '../docker/client';
+import type { Dockerode, HubDocker } from '../docker/client';
+import type { Logger } from '../log';
 import { DockerClient, statusOf } from './docker-client';
 import { demuxLogs, type Service, type Task } from './swarm-tasks';
 
 /** What `docker info` says about this node's place in a swarm (the fields read). */
 export interface SwarmNodeInfo {
   Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
+}
+
+/** A call of a start (`SwarmClient.within`) that the start's own time limit ended. */
+export class StartTimeSpent extends Error {
+  constructor(readonly verb: string) {
+    super(`the start's time ran out during ${verb}`);
+  }
 }
 
 /** Verbs whose `abortSignal` dockerode honours though its types leave it out. */
@@ -30,6 +38,55 @@ interface SignalledLogs {
  * network already joined or left.
  */
 export class SwarmClient extends DockerClient {
+  /** The hub's per-call deadline. */
+  private readonly perCallMs: number;
+  /** Epoch ms by which this view's calls end too (`within`); none for the spawner's own client. */
+  private endsBy = Infinity;
+
+  constructor(hub: HubDocker, log: Logger) {
+    super(hub, log);
+    this.perCallMs = hub.timeoutMs;
+  }
+
+  /**
+   * This client with every call also cut at `at` (epoch ms): the calls of a start share the
+   * start's budget, so one that hangs near its end fails when the budget is spent rather than a
+   * whole per-call deadline later. A call cut that way, or asked for with no time left, fails
+   * with StartTimeSpent.
+   */
+  within(at: number): SwarmClient {
+    const view = Object.create(this) as SwarmClient;
+    view.endsBy = at;
+    return view;
+  }
+
+  protected override async call<T>(
+    verb: string,
+    id: string | undefined,
+    fn: (api: Dockerode, signal: AbortSignal) => Promise<T>,
+    timeoutMs = this.perCallMs,
+  ): Promise<T> {
+    const left = this.endsBy - Date.now();
+    if (left >= timeoutMs) return super.call(verb, id, fn, timeoutMs);
+    if (left <= 0) throw new StartTimeSpent(verb);
+    // The deadline aborts the call's signal when it fires: that tells a cut from any other error.
+    let cut = false;
+    try {
+      return await super.call(
+        verb,
+        id,
+        (api, signal) => {
+          signal.addEventListener('abort', () => (cut = true), { once: true });
+          return fn(api, signal);
+        },
+        left,
+      );
+    } catch (err) {
+      if (cut) throw new StartTimeSpent(verb);
+      throw err;
+    }
+  }
+
   info(): Promise<SwarmNodeInfo> {
     return this.call('info', undefined, (api, abortSignal) =>
       (api as unknown as Signalled).info({ abortSignal }),

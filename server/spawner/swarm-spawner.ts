@@ -16,8 +16,8 @@ import type {
   SpawnRequest,
   Spawner,
 } from './spawner';
-import { onAttachedNetwork, ownContainerId } from './swarm-attach';
-import type { SwarmClient, SwarmNodeInfo } from './swarm-client';
+import { networkJoined, onAttachedNetwork, ownContainerId } from './attached-networks';
+import { StartTimeSpent, type SwarmClient, type SwarmNodeInfo } from './swarm-client';
 import {
   appNetworkName,
   buildServiceSpec,
@@ -78,12 +78,13 @@ export class SwarmSpawner implements Spawner {
     await this.pruneNetworks();
   }
 
-  private async checkManager(): Promise<void> {
+  private async checkManager(docker = this.docker): Promise<void> {
     let info: SwarmNodeInfo;
     try {
-      info = await this.docker.info();
+      info = await docker.info();
     } catch (err) {
       if (err instanceof DockerUnavailable) throw err;
+      if (err instanceof StartTimeSpent) throw this.explain(err);
       throw new DockerUnavailable(`the Docker engine does not answer: ${dockerMessage(err)}`);
     }
     const state = info.Swarm?.LocalNodeState ?? 'unknown';
@@ -109,12 +110,15 @@ export class SwarmSpawner implements Spawner {
 
   async start(req: SpawnRequest, onProgress: ProgressCallback): Promise<ContainerInfo> {
     const deadline = Date.now() + this.settings.startTimeoutMs;
+    // Every engine call of the start ends by its deadline too; the clean-up after a failure
+    // goes through this.docker, with whole per-call deadlines of its own.
+    const docker = this.docker.within(deadline);
     onProgress('creating', 'creating the service');
-    await this.checkManager();
+    await this.checkManager(docker);
     const selfId = this.requireSelf();
     let image: Dockerode.ImageInspectInfo | null;
     try {
-      image = await this.docker.inspectImage(req.image);
+      image = await docker.inspectImage(req.image);
     } catch (err) {
       throw this.explain(err);
     }
@@ -128,10 +132,10 @@ export class SwarmSpawner implements Spawner {
     const install = this.settings.install.id;
     const name = serviceName(this.settings.realm, req.user, req.mappingId, install);
     const network = appNetworkName(name, req.urlId);
-    await this.removeLeftover(name);
+    await this.removeLeftover(docker, name);
     let serviceId: string | null = null;
     try {
-      const networkId = await this.docker.createOverlay({
+      const networkId = await docker.createOverlay({
         Name: network,
         Driver: 'overlay',
         Attachable: true,
@@ -150,11 +154,11 @@ export class SwarmSpawner implements Spawner {
       });
       // Joining a network takes most of a second: done while the service is being created.
       [serviceId] = await Promise.all([
-        this.docker.createService(spec as Dockerode.CreateServiceOptions),
-        this.docker.connectNetwork(network, selfId).then(() => this.attached.add(network)),
+        docker.createService(spec as Dockerode.CreateServiceOptions),
+        docker.connectNetwork(network, selfId).then(() => this.joined(network)),
       ]);
       onProgress('starting', 'waiting for the task to run');
-      return await this.waitRunning(serviceId, deadline);
+      return await this.waitRunning(docker, serviceId, deadline);
     } catch (err) {
       await this.removeApp(serviceId ?? name, network, false, true);
       throw this.explain(err);
@@ -162,46 +166,70 @@ export class SwarmSpawner implements Spawner {
   }
 
   /** Polls the service's task until it runs (then its info), or fails at once when it cannot. */
-  private async waitRunning(serviceId: string, deadline: number): Promise<ContainerInfo> {
-    for (;;) {
-      const service = await this.docker.inspectService(serviceId);
-      if (!service)
-        throw new SpawnFailed(
-          'the service was removed before its task ran (the app was stopped while it started)',
-          409,
-          'service_removed',
-        );
-      const tasks = await this.docker.listTasks({ service: [serviceId] });
-      const task = latestTask(tasks);
-      const state = task?.Status?.State;
-      if (state === 'running') {
-        const info = this.toInfo(service, task);
-        if (!info.target) throw this.unreachable(service, task);
-        return info;
+  private async waitRunning(
+    docker: SwarmClient,
+    serviceId: string,
+    deadline: number,
+  ): Promise<ContainerInfo> {
+    /** Where the start was when last seen, for one that runs out of time. */
+    let last = 'service created';
+    try {
+      for (;;) {
+        const found = await this.pollTask(docker, serviceId, deadline);
+        if (typeof found !== 'string') return found;
+        last = found;
+        await new Promise((r) => setTimeout(r, this.settings.pollMs));
       }
-      if (
-        state &&
-        ['rejected', 'failed', 'shutdown', 'orphaned', 'complete', 'remove'].includes(state)
-      ) {
-        const logs = await this.logs(service.Spec?.Labels?.[LABELS.urlId] ?? '', 20).catch(
-          () => '',
-        );
-        const reason = task?.Status?.Err ?? task?.Status?.Message ?? 'no reason given';
-        throw new SpawnFailed(
-          `Swarm could not run the app: task ${state}: ${reason}${logTail(logs)}`,
-          state === 'rejected' || SPEC_FAULT.test(reason) ? 400 : 500,
-          'task_' + state,
-        );
-      }
-      if (Date.now() >= deadline) {
-        throw new SpawnFailed(
-          `Swarm did not run the app within ${Math.round(this.settings.startTimeoutMs / 1000)} s (task ${state ?? 'not scheduled'}${task?.Status?.Message ? `: ${task.Status.Message}` : ''}); raise spawner.start_timeout_seconds if the cluster is just slow`,
-          504,
-          'start_timeout',
-        );
-      }
-      await new Promise((r) => setTimeout(r, this.settings.pollMs));
+    } catch (err) {
+      if (err instanceof StartTimeSpent) throw this.startTimeout(`${last}; ${err.message}`);
+      throw err;
     }
+  }
+
+  /** One look at the task: its info once it runs, else what it is doing (or why it failed). */
+  private async pollTask(
+    docker: SwarmClient,
+    serviceId: string,
+    deadline: number,
+  ): Promise<ContainerInfo | string> {
+    const service = await docker.inspectService(serviceId);
+    if (!service)
+      throw new SpawnFailed(
+        'the service was removed before its task ran (the app was stopped while it started)',
+        409,
+        'service_removed',
+      );
+    const task = latestTask(await docker.listTasks({ service: [serviceId] }));
+    const state = task?.Status?.State;
+    if (state === 'running') {
+      const info = this.toInfo(service, task);
+      if (!info.target) throw this.unreachable(service, task);
+      return info;
+    }
+    if (
+      state &&
+      ['rejected', 'failed', 'shutdown', 'orphaned', 'complete', 'remove'].includes(state)
+    ) {
+      const logs = await docker.serviceLogs(serviceId, 20).catch(() => '');
+      const reason = task?.Status?.Err ?? task?.Status?.Message ?? 'no reason given';
+      throw new SpawnFailed(
+        `Swarm could not run the app: task ${state}: ${reason}${logTail(logs)}`,
+        state === 'rejected' || SPEC_FAULT.test(reason) ? 400 : 500,
+        'task_' + state,
+      );
+    }
+    const doing = `task ${state ?? 'not scheduled'}${task?.Status?.Message ? `: ${task.Status.Message}` : ''}`;
+    if (Date.now() >= deadline) throw this.startTimeout(doing);
+    return doing;
+  }
+
+  /** The start's own time limit ran out; `doing` says where the start was. */
+  private startTimeout(doing: string): SpawnFailed {
+    return new SpawnFailed(
+      `Swarm did not run the app within ${Math.round(this.settings.startTimeoutMs / 1000)} s (${doing}); raise spawner.start_timeout_seconds if the cluster is just slow`,
+      504,
+      'start_timeout',
+    );
   }
 
   private unreachable(service: Service, task: Task | undefined): SpawnFailed {
@@ -214,10 +242,10 @@ export class SwarmSpawner implements Spawner {
   }
 
   /** A service of this installation with the name (a hub that died mid-spawn) is removed first. */
-  private async removeLeftover(name: string): Promise<void> {
+  private async removeLeftover(docker: SwarmClient, name: string): Promise<void> {
     let existing: Service | null;
     try {
-      existing = await this.docker.inspectService(name);
+      existing = await docker.inspectService(name);
     } catch (err) {
       throw this.explain(err);
     }
@@ -297,6 +325,7 @@ export class SwarmSpawner implements Spawner {
 
   private explain(err: unknown): HubError {
     if (err instanceof HubError) return err;
+    if (err instanceof StartTimeSpent) return this.startTimeout(err.message);
     const msg = dockerMessage(err);
     if (!statusOf(err)) return new DockerUnavailable(`the Docker engine does not answer: ${msg}`);
     this.log.error({ status: statusOf(err), err: msg }, 'swarm refused the service');
@@ -350,6 +379,12 @@ export class SwarmSpawner implements Spawner {
     return Promise.all(services.map((s) => this.infoOf(s, byService.get(s.ID) ?? [])));
   }
 
+  /** The hub's container is on `network` now: its addresses read as attached at once. */
+  private joined(network: string): void {
+    this.attached.add(network);
+    networkJoined();
+  }
+
   /** Reads the newest task; after a hub restart its container joins the app network again. */
   private async infoOf(service: Service, known?: Task[]): Promise<ContainerInfo> {
     const tasks = known ?? (await this.docker.listTasks({ service: [service.ID] }));
@@ -363,7 +398,7 @@ export class SwarmSpawner implements Spawner {
       this.ownerOf(service) === 'self'
     ) {
       await this.docker.connectNetwork(network, this.selfId).then(
-        () => this.attached.add(network),
+        () => this.joined(network),
         (err) =>
           this.log.warn({ network, err: dockerMessage(err) }, 'joining the app network failed'),
       );

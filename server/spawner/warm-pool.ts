@@ -1,5 +1,5 @@
 import type { GrantInfo } from './grant-source';
-import { containerPath } from './container-view';
+import { containerPath, type AdminContainerView } from './container-view';
 import { ContainerDied, StartCancelled } from './errors';
 import type { ManagerContext } from './manager-context';
 import { newUrlId } from './names';
@@ -33,7 +33,36 @@ export interface WarmContainer {
 }
 
 /** Why a warm container left the pool without being claimed, for the audit log. */
-export type DiscardReason = 'expired' | 'mismatch' | 'not-answering' | 'grant-removed' | 'died';
+export type DiscardReason =
+  'expired' | 'mismatch' | 'not-answering' | 'grant-removed' | 'died' | 'admin-stop';
+
+/** Who removed a warm container, when a person did (an admin's stop). */
+interface RemovedBy {
+  actor: string;
+  address: string | null;
+}
+
+/**
+ * A warm container as admins see it in the container list, with `warm: true`: running once it
+ * answers, never used (its last activity is its start), and `cull_at` when it is removed
+ * unless its user starts that app first.
+ */
+export function adminViewOfWarm(w: WarmContainer): AdminContainerView {
+  return {
+    url_id: w.urlId,
+    url: containerPath(w.user, w.urlId),
+    status: w.ready ? 'running' : 'starting',
+    mapping_id: w.mappingId,
+    image: w.image,
+    ui_name: w.uiName,
+    started_at: w.startedAt.toISOString(),
+    last_activity: w.startedAt.toISOString(),
+    cull_at: w.ready ? new Date(w.expiresAt).toISOString() : null,
+    user: w.user,
+    image_id: w.imageId,
+    warm: true,
+  };
+}
 
 /**
  * Warm starts (README "Warm starts"): when a user signs in, their most-started grant is started
@@ -75,7 +104,12 @@ export class WarmPool {
 
   /** Whether a url_id is a warm container this pool holds (the reconciler leaves those alone). */
   has(urlId: string): boolean {
-    return this.list().some((w) => w.urlId === urlId);
+    return this.byUrlId(urlId) !== undefined;
+  }
+
+  /** The warm container with this url_id, ready or on its way. */
+  byUrlId(urlId: string): WarmContainer | undefined {
+    return this.list().find((w) => w.urlId === urlId);
   }
 
   /** The ready warm container of a (user, grant) key; the caller holds the grant's lock. */
@@ -119,9 +153,12 @@ export class WarmPool {
     return 'status' in r && r.status < 500;
   }
 
-  /** Removes a warm container that will not be claimed; the caller holds the grant's lock. */
-  async discard(w: WarmContainer, reason: DiscardReason): Promise<void> {
-    if (this.entries.get(w.key) !== w) return;
+  /**
+   * Removes a warm container that will not be claimed; the caller holds the grant's lock.
+   * False when it had left the pool already (claimed, or its own failed spawn removed it).
+   */
+  async discard(w: WarmContainer, reason: DiscardReason, by?: RemovedBy): Promise<boolean> {
+    if (this.entries.get(w.key) !== w) return false;
     this.entries.delete(w.key);
     this.arm();
     try {
@@ -133,10 +170,30 @@ export class WarmPool {
         'could not remove a warm container',
       );
     }
+    await this.auditRemoval(w, reason, by);
+    return true;
+  }
+
+  /**
+   * An admin stops a warm container (the admin container list shows them): it is removed as
+   * an expired one is, with the admin in the audit log. False when no warm container has this
+   * url_id. One still starting is cancelled; its spawn removes the container.
+   */
+  async stopByAdmin(urlId: string, by: RemovedBy): Promise<boolean> {
+    const w = this.byUrlId(urlId);
+    if (!w) return false;
+    if (!w.ready) w.abort.abort(new StartCancelled());
+    const removed = await this.ctx.lock.run(w.key, () => this.discard(w, 'admin-stop', by));
+    if (!removed && !w.ready) await this.auditRemoval(w, 'admin-stop', by);
+    return true;
+  }
+
+  private async auditRemoval(w: WarmContainer, reason: DiscardReason, by?: RemovedBy) {
     await this.ctx.deps.audit({
-      actor: null,
+      actor: by?.actor ?? null,
       action: 'container.warm_remove',
       target: w.urlId,
+      address: by?.address ?? null,
       details: { user: w.user, mapping_id: w.mappingId, reason },
     });
   }

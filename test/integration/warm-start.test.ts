@@ -2,8 +2,11 @@ import crypto from 'node:crypto';
 import Dockerode from 'dockerode';
 import { AuditEventEntity, SessionEntity } from '../../server/db/entities';
 import { LABELS } from '../../server/spawner/names';
+import { z } from 'zod';
+import * as W from '../../server/api/wire';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { TestImages } from '../helpers/images';
+import { expectWire } from '../helpers/wire';
 import { buildSpawnerImages, cleanupRealm, grantApp, realmContainers } from './spawner-fixtures';
 
 /**
@@ -156,13 +159,22 @@ describe('warm starts', () => {
       ]),
     );
 
-    // Hidden: in no list, and no route, not even for its owner or an admin.
+    // Hidden: in none of its owner's lists, and no route, not even for its owner or an admin.
     expect((await again.json<View[]>('/api/v1/containers')).body).toEqual([]);
     const apps =
       await again.json<Array<{ mapping_id: string; container: unknown }>>('/api/v1/applications');
     expect(apps.body.find((a) => a.mapping_id === grants.alice)?.container).toBeNull();
-    const all = await admin.json<View[]>('/api/v1/admin/containers');
-    expect(all.body.map((c) => c.url_id)).not.toContain(warm.url_id);
+    // Admins see it in their container list, marked warm, so they can stop it.
+    const all = await admin.json('/api/v1/admin/containers');
+    expect(expectWire(z.array(W.AdminContainer), all.body)).toEqual([
+      expect.objectContaining({
+        url_id: warm.url_id,
+        user: 'alice',
+        mapping_id: grants.alice,
+        status: 'running',
+        warm: true,
+      }),
+    ]);
     expect((await proxied('alice', warm.url_id, await bearer(again))).status).toBe(404);
     const bob = await signIn('bob');
     expect((await proxied('alice', warm.url_id, await bearer(bob))).status).toBe(404);
@@ -260,6 +272,33 @@ describe('warm starts', () => {
     } finally {
       settings.enabled = true;
     }
+  });
+
+  it('lets an admin stop a warm container from the container list, and audits who did', async () => {
+    const alice = await signIn('alice');
+    const [warm] = warmOf('alice');
+    expect(warm?.ready).toBe(true);
+    const listed = await admin.json<Array<{ url_id: string; warm: boolean }>>(
+      '/api/v1/admin/containers',
+    );
+    expect(listed.body).toEqual([expect.objectContaining({ url_id: warm.url_id, warm: true })]);
+
+    const res = await admin.fetch(`/api/v1/admin/containers/${warm.url_id}`, { method: 'DELETE' });
+    expect(res.status).toBe(204);
+    expect(warmOf('alice')).toEqual([]);
+    expect(await inspectByUrlId(warm.url_id)).toBeNull();
+    expect((await admin.json('/api/v1/admin/containers')).body).toEqual([]);
+    expect(await auditOf('container.warm_remove', warm.url_id)).toEqual([
+      expect.objectContaining({
+        actor: ADMIN.name,
+        details: expect.stringContaining('"reason":"admin-stop"'),
+      }),
+    ]);
+    // Her next start is an ordinary cold one (with her latest screen size, which the next
+    // tests' warm containers keep).
+    const cold = await start(alice, grants.alice, { resolution: '1024x768' });
+    expect(cold.url_id).not.toBe(warm.url_id);
+    await stop(alice, cold.url_id);
   });
 
   it('warms again when the user comes back to a session after a pause, not while it is in use', async () => {

@@ -6,13 +6,21 @@ import '../components/status-badge';
 import { listAllContainers, stopAnyContainer } from '../data/admin';
 import { ApiError, messageOf } from '../data/api';
 import { matchesSearch, queryParam, setQueryParam } from '../data/search';
-import { formatAgo } from '../data/time';
+import { formatAgo, formatDuration, secondsUntil } from '../data/time';
 import type { AdminContainer } from '../data/types';
 import { confirmAction, showLogs } from '../dialogs/open';
 import { pageStyles } from '../styles/page';
 import { theme } from '../styles/theme';
 
 const POLL_MS = 10000;
+
+/** When a warm container goes if its user does not start the app first. */
+function warmUntil(c: AdminContainer): string {
+  const left = secondsUntil(c.cull_at);
+  return left === null
+    ? 'removed unclaimed once it has started and waited its time'
+    : `removed unclaimed in ${formatDuration(left)}`;
+}
 
 /** Every user's containers, refreshed every few seconds, with Stop and Logs. */
 @customElement('hub-admin-containers-page')
@@ -51,8 +59,10 @@ export class HubAdminContainersPage extends LitElement {
 
   private async stop(c: AdminContainer): Promise<void> {
     const ok = await confirmAction({
-      title: `Stop ${c.user}'s ${c.image}?`,
-      message: `The container is removed; ${c.user} loses anything not saved in it.`,
+      title: `Stop ${c.user}'s ${c.warm ? 'warm ' : ''}${c.image}?`,
+      message: c.warm
+        ? `The container was started ahead for ${c.user}, who has not opened it yet; it is removed and their next start of the app is a cold one.`
+        : `The container is removed; ${c.user} loses anything not saved in it.`,
       confirmLabel: 'Stop',
       danger: true,
     });
@@ -75,7 +85,14 @@ export class HubAdminContainersPage extends LitElement {
   private renderTable(all: AdminContainer[]) {
     if (!all.length) return html`<p class="muted">No container is running.</p>`;
     const list = all.filter((c) =>
-      matchesSearch(this.query, [c.user, c.ui_name, c.image, c.url_id, c.status]),
+      matchesSearch(this.query, [
+        c.user,
+        c.ui_name,
+        c.image,
+        c.url_id,
+        c.status,
+        c.warm ? 'warm' : '',
+      ]),
     );
     if (!list.length)
       return html`<p class="muted" role="status">No container matches “${this.query}”.</p>`;
@@ -109,6 +126,16 @@ export class HubAdminContainersPage extends LitElement {
                 <td data-label="Status">
                   <hub-status-badge status=${c.status}></hub-status-badge>
                   ${
+                    c.warm
+                      ? html`<span
+                          class="badge info"
+                          data-warm
+                          title="Started ahead of ${c.user}'s predicted start: hidden from them until they start the app, ${warmUntil(c)}"
+                          >Warm</span
+                        >`
+                      : null
+                  }
+                  ${
                     c.update_available
                       ? html`<span
                           class="badge busy"
@@ -119,7 +146,9 @@ export class HubAdminContainersPage extends LitElement {
                   }
                 </td>
                 <td data-label="Started" class="nowrap">${formatAgo(c.started_at)}</td>
-                <td data-label="Last activity" class="nowrap">${formatAgo(c.last_activity)}</td>
+                <td data-label="Last activity" class="nowrap">
+                  ${c.warm ? 'not opened yet' : formatAgo(c.last_activity)}
+                </td>
                 <td data-label="URL id" class="mono" title=${c.url_id}>${c.url_id.slice(0, 8)}…</td>
                 <td data-label="Actions" class="actions">
                   <button

@@ -210,7 +210,16 @@ export class HubAdminDashboardPage extends LitElement {
               const mem = s?.memory_bytes ?? null;
               const limit = s?.memory_limit_bytes ?? null;
               return html`<tr data-url-id=${c.url_id}>
-                <th data-label="App" scope="row">${c.ui_name || c.image}</th>
+                <th data-label="App" scope="row">
+                  ${c.ui_name || c.image}
+                  ${
+                    c.warm
+                      ? html`<span class="badge info" title="Started ahead; not opened yet"
+                          >Warm</span
+                        >`
+                      : null
+                  }
+                </th>
                 <td data-label="User">
                   <a href="/hub/admin/users?q=${encodeURIComponent(c.user)}">${c.user}</a>
                 </td>

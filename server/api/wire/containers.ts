@@ -57,6 +57,12 @@ export const AdminContainer = Container.extend({
   latest_image_id: z.string().nullable().optional().openapi({
     description: "The id the application's name points to now; null while it is unavailable.",
   }),
+  warm: z.boolean().openapi({
+    description:
+      'True for a warm container: started ahead of a predicted start (spawner.warm_start), ' +
+      'unrouted and hidden from its user until they start that application, which claims it; ' +
+      'removed unclaimed at `cull_at`. Stopping it removes it and the user loses nothing.',
+  }),
 }).openapi('AdminContainer');
 export type AdminContainer = z.infer<typeof AdminContainer>;
 

@@ -45,7 +45,7 @@ describe('the wire schemas', () => {
     expect(culled.cull_at).toBe('2026-12-01T10:15:00.000Z');
     const kept = expectWire(W.Container, toView(rec, Date.now(), 0));
     expect(kept.cull_at).toBeNull();
-    expectWire(W.AdminContainer, { ...kept, user: rec.user });
+    expectWire(W.AdminContainer, { ...kept, user: rec.user, warm: false });
   });
 
   it('take every policy field the catalogue knows, and no other', () => {

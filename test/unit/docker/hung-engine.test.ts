@@ -7,8 +7,7 @@ import { createDockerClient, type HubDocker } from '../../../server/docker/clien
 import { DockerTimeout } from '../../../server/docker/deadline';
 import { logger } from '../../../server/log';
 import { DockerClient, DockerUnavailable } from '../../../server/spawner/docker-client';
-import { SwarmClient } from '../../../server/spawner/swarm-client';
-import { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
+import { spawnRequest, swarmSpawner } from '../../helpers/swarm-fixtures';
 
 /**
  * An engine that accepts connections and never answers (a wedged dockerd): every part that
@@ -74,35 +73,13 @@ it("the Docker spawner's event stream gives up opening at the deadline, as the e
 });
 
 describe('the Swarm spawner on a hung engine', () => {
-  const swarm = () =>
-    new SwarmSpawner(
-      new SwarmClient(docker, logger('test')),
-      {
-        realm: 'hung',
-        install: { id: 'i', legacyBefore: null },
-        init: false,
-        containerPort: 8888,
-        startTimeoutMs: 60_000,
-        stopGraceSeconds: 5,
-        pollMs: 10,
-        selfId: 'c'.repeat(64),
-      },
-      logger('test'),
-    );
+  const swarm = () => swarmSpawner(docker, { realm: 'hung', selfId: 'c'.repeat(64) });
   const unavailable = (verb: string) => ({
     status: 503,
     code: 'docker_unavailable',
     message: expect.stringMatching(new RegExp(`no answer to ${verb} within 1 s`)),
   });
-  const request = {
-    urlId: 'a'.repeat(32),
-    user: 'alice',
-    mappingId: 'm',
-    image: 'busybox',
-    env: {},
-    mounts: [],
-    limits: { memoryBytes: 1 << 30, nanoCpus: 1e9, pidsLimit: 64 },
-  };
+  const request = spawnRequest('a'.repeat(32));
 
   it('fails init, start, stop, inspect, list and logs as the engine unavailable (503)', async () => {
     const s = swarm();

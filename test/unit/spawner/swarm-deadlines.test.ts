@@ -4,11 +4,10 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDockerClient } from '../../../server/docker/client';
-import { logger } from '../../../server/log';
 import { LABELS } from '../../../server/spawner/names';
-import { SwarmClient } from '../../../server/spawner/swarm-client';
-import { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
+import type { SwarmSpawner } from '../../../server/spawner/swarm-spawner';
 import { appNetworkName, serviceName } from '../../../server/spawner/swarm-spec';
+import { spawnRequest, swarmSpawner } from '../../helpers/swarm-fixtures';
 
 /**
  * A Swarm manager that answers every call but one, which it never answers (an engine wedged on
@@ -91,33 +90,12 @@ beforeEach(() => {
   hang = null;
 });
 
-function spawner(startTimeoutMs = 60_000): SwarmSpawner {
+function spawner(startTimeoutMs?: number): SwarmSpawner {
   const docker = createDockerClient(path.join(dir, 'docker.sock'), DEADLINE_MS, {});
-  return new SwarmSpawner(
-    new SwarmClient(docker, logger('test')),
-    {
-      realm: 'deadlines',
-      install: { id: 'i', legacyBefore: null },
-      init: false,
-      containerPort: 8888,
-      startTimeoutMs,
-      stopGraceSeconds: 5,
-      pollMs: 10,
-      selfId: SELF,
-    },
-    logger('test'),
-  );
+  return swarmSpawner(docker, { realm: 'deadlines', selfId: SELF, startTimeoutMs });
 }
 
-const request = {
-  urlId: URL_ID,
-  user: 'alice',
-  mappingId: 'm',
-  image: 'busybox',
-  env: {},
-  mounts: [],
-  limits: { memoryBytes: 1 << 30, nanoCpus: 1e9, pidsLimit: 64 },
-};
+const request = spawnRequest(URL_ID);
 
 const unavailable = (verb: string) => ({
   status: 503,
@@ -171,6 +149,31 @@ it('a start whose task is never scheduled still ends at the start deadline, and 
   });
   await seenEventually({ method: 'DELETE', path: `/networks/${NETWORK}` });
   expect(seen).toContainEqual({ method: 'DELETE', path: `/services/${SERVICE_ID}` });
+});
+
+describe('a start whose budget runs out while a call hangs', () => {
+  // The start's budget (0.4 s) ends before the per-call deadline (1 s) would: the hung call is
+  // cut when the budget is spent, and the start reports its own time limit, naming the call.
+  it.each([
+    ['info', is('GET', '/info'), false],
+    ['create service', is('POST', '/services/create'), true],
+    ['list tasks', is('GET', '/tasks'), true],
+  ])(
+    'fails at %s as the start timing out, not as the engine unavailable',
+    async (verb, matcher, cleansUp) => {
+      hang = matcher;
+      await expect(spawner(400).start(request, () => undefined)).rejects.toMatchObject({
+        status: 504,
+        code: 'start_timeout',
+        message: expect.stringMatching(
+          new RegExp(
+            `the start's time ran out during ${verb}\\); raise spawner\\.start_timeout_seconds`,
+          ),
+        ),
+      });
+      if (cleansUp) await seenEventually({ method: 'DELETE', path: `/networks/${NETWORK}` });
+    },
+  );
 });
 
 describe('a stop on a Swarm manager that never answers one call', () => {

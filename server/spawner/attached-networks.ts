@@ -38,23 +38,82 @@ export interface LinkRoute {
 
 const RTF_GATEWAY = 0x2;
 const RTF_REJECT = 0x200;
-/** A route table read answers yes for this long (a no always reads it again). */
-const ROUTES_TTL_MS = 1000;
-let routesRead: { at: number; routes: LinkRoute[] | null } | null = null;
+
+/** The route table's text, or null where there is none (not Linux). */
+function readRouteFile(): string | null {
+  try {
+    return fs.readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Addresses whose refusal is remembered; past this the memo starts over (many routes). */
+const REFUSED_MAX = 10_000;
+
+/**
+ * The link routes as last read, and the addresses found on none of them, each kept for
+ * `ttlMs`: a flood of requests to a target that is not local reads the file once, not once a
+ * request. An address not refused before always reads the table again when the last read does
+ * not cover it, so an app on a network that appeared since (a bridge a hub on the host just
+ * created) is never refused from an old read; a network the hub's container joins is on the
+ * table at once, because whoever joins it says so (`changed`).
+ */
+export class RouteTableReader {
+  private last: { at: number; routes: LinkRoute[] | null } | null = null;
+  /** Address (as a number) → when the table last showed it on no link route. */
+  private readonly refused = new Map<number, number>();
+
+  constructor(
+    private readonly read: () => string | null = readRouteFile,
+    private readonly ttlMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether `target` is on a link route; null where there is no route table. */
+  covers(target: number): boolean | null {
+    const at = this.now();
+    const on = (routes: LinkRoute[]) => routes.some((r) => (target & r.mask) >>> 0 === r.network);
+    const fresh = this.last !== null && at - this.last.at <= this.ttlMs;
+    if (fresh && this.last?.routes && on(this.last.routes)) return true;
+    const refusedAt = this.refused.get(target);
+    if (refusedAt !== undefined && at - refusedAt <= this.ttlMs) return false;
+    const text = this.read();
+    this.last = { at, routes: text === null ? null : linkRoutes(text) };
+    if (!this.last.routes) return null;
+    const yes = on(this.last.routes);
+    if (yes) this.refused.delete(target);
+    else {
+      if (this.refused.size >= REFUSED_MAX) this.refused.clear();
+      this.refused.set(target, at);
+    }
+    return yes;
+  }
+
+  /** The hub's container joined or left a network: the next question reads the table again. */
+  changed(): void {
+    this.last = null;
+    this.refused.clear();
+  }
+}
+
+const routeTable = new RouteTableReader();
+
+/**
+ * Tells the check that this process has just joined a network (an app's own network or
+ * overlay), so an address on it reads as attached at once rather than after the cache expires.
+ */
+export function networkJoined(): void {
+  routeTable.changed();
+}
 
 /**
  * The link routes of this network namespace from `/proc/net/route` (its text in `table`), or
  * null where there is none (not Linux). Addresses there are hex in the machine's byte order.
  */
 export function linkRoutes(table?: string): LinkRoute[] | null {
-  let text = table;
-  if (text === undefined) {
-    try {
-      text = fs.readFileSync('/proc/net/route', 'utf8');
-    } catch {
-      return null;
-    }
-  }
+  const text = table ?? readRouteFile();
+  if (text === null) return null;
   const little = os.endianness() === 'LE';
   const toInt = (hex: string) => {
     const n = parseInt(hex, 16) >>> 0;
@@ -89,19 +148,13 @@ export function linkRoutes(table?: string): LinkRoute[] | null {
 export function onAttachedNetwork(
   ip: string,
   interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>,
+  table: RouteTableReader = routeTable,
 ): boolean {
   const target = ipv4ToInt(ip);
   if (target === null) return false;
   if (!interfaces) {
-    const covers = (routes: LinkRoute[]) =>
-      routes.some((r) => (target & r.mask) >>> 0 === r.network);
-    const now = Date.now();
-    // Only a yes is taken from the last read: a network joined a moment ago (an app's own
-    // network, just connected) must not be refused from a table read before the join.
-    if (routesRead?.routes && now - routesRead.at <= ROUTES_TTL_MS && covers(routesRead.routes))
-      return true;
-    routesRead = { at: now, routes: linkRoutes() };
-    if (routesRead.routes) return covers(routesRead.routes);
+    const covered = table.covers(target);
+    if (covered !== null) return covered;
   }
   for (const list of Object.values(interfaces ?? os.networkInterfaces())) {
     for (const nic of list ?? []) {
