@@ -1,0 +1,434 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Dockerode from 'dockerode';
+import { loadConfig } from '../../server/config/load';
+import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
+import { appLabels, TestImages } from '../helpers/images';
+import { cleanupRealm, grantApp, WEB_CMD } from './spawner-fixtures';
+
+/**
+ * shared/DESIGN.md read as outside suites read it: the promises no other test pinned, and the
+ * ones other tests pinned by one example where a client or an attacker would vary the input.
+ * One hub, one app image, one running container. The audit behind it: notes/audit-table.md.
+ */
+jest.setTimeout(180_000);
+
+const docker = new Dockerode();
+const images = new TestImages(docker);
+const run = crypto.randomBytes(4).toString('hex');
+const REALM = `contract-${run}`;
+const NETWORK = `hub-test-net-${run}`;
+
+let th: TestHub;
+let admin: Client;
+let alice: Client;
+let bob: Client;
+let image: string;
+let mappingId: string;
+let urlId: string;
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** The error shape of DESIGN.md's REST section, with a status that blames the caller. */
+function expectClientError(
+  res: { status: number; body: unknown },
+  status: number | number[],
+  what: string,
+): void {
+  const statuses = Array.isArray(status) ? status : [status];
+  expect({ what, status: res.status }).toEqual({ what, status: expect.toBeOneOf(statuses) });
+  const body = res.body as ErrorBody;
+  expect({ what, error: body?.error }).toEqual({
+    what,
+    error: { code: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) },
+  });
+  expect(body.error.message.length).toBeGreaterThan(3);
+}
+
+expect.extend({
+  toBeOneOf(received: unknown, expected: unknown[]) {
+    const pass = expected.includes(received);
+    return {
+      pass,
+      message: () => `expected ${String(received)} to be one of ${expected.join(', ')}`,
+    };
+  },
+});
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Expect {
+      toBeOneOf(expected: unknown[]): unknown;
+    }
+  }
+}
+
+/** A raw request with a body exactly as given (no JSON encoding by the helper). */
+function raw(
+  client: Client,
+  p: string,
+  method: string,
+  body: string,
+  contentType = 'application/json',
+) {
+  return client.json(p, { method, body, headers: { 'content-type': contentType } });
+}
+
+beforeAll(async () => {
+  const web = await images.build('contract-web', {
+    cmd: WEB_CMD,
+    labels: appLabels({
+      ui_name: 'Contract Web',
+      description: 'answers under its prefix',
+      type: 'webapp',
+      'env.x11-width': '',
+      'env.x11-height': '',
+      'env.my-own-setting': '',
+    }),
+  });
+  image = web.ref;
+  th = await bootHub(
+    { spawner: { network: NETWORK, http_timeout_seconds: 5, start_timeout_seconds: 60 } },
+    { env: { HUB_REALM: REALM } },
+  );
+  admin = await th.loginAs(ADMIN.name, ADMIN.password);
+  alice = await th.userClient('alice');
+  bob = await th.userClient('bob');
+  mappingId = await grantApp(admin, 'alice', image);
+  const started = await alice.json<{ url_id: string }>('/api/v1/containers', {
+    method: 'POST',
+    json: { mapping_id: mappingId },
+  });
+  if (started.status !== 201) throw new Error(`start: ${JSON.stringify(started.body)}`);
+  urlId = started.body.url_id;
+});
+
+afterAll(async () => {
+  await th?.close();
+  await cleanupRealm(docker, REALM, NETWORK);
+  await images.removeAll();
+});
+
+describe('settings', () => {
+  it('reads config/hub.json of the working folder when HUB_CONFIG is not set', () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-contract-cwd-'));
+    fs.mkdirSync(path.join(cwd, 'config'));
+    fs.writeFileSync(path.join(cwd, 'config', 'hub.json'), JSON.stringify({ realm: 'from-file' }));
+    expect(loadConfig({}, cwd).realm).toBe('from-file');
+    expect(loadConfig({ HUB_REALM: 'from-env' }, cwd).realm).toBe('from-env');
+  });
+
+  it('has the documented defaults for every setting of the table', () => {
+    const c = loadConfig({}, fs.mkdtempSync(path.join(os.tmpdir(), 'hub-contract-empty-')));
+    expect(c).toMatchObject({
+      port: 8000,
+      bind: '127.0.0.1',
+      data_dir: './data',
+      admin_user: 'admin',
+      realm: 'hub',
+    });
+  });
+
+  it('reads nested keys and JSON lists from HUB_<SECTION>__<KEY>, as DESIGN.md spells them', () => {
+    const c = loadConfig(
+      {
+        HUB_AUTH__OIDC__ISSUER: 'https://id.example.org',
+        HUB_AUTH__OIDC__CLIENT_ID: 'hub',
+        HUB_AUTH__OIDC__ADMIN_GROUPS: '["hub-admins"]',
+        HUB_APPS_DOMAIN: 'apps.example.org',
+        HUB_SPAWNER__CLASS: 'docker',
+      },
+      fs.mkdtempSync(path.join(os.tmpdir(), 'hub-contract-env-')),
+    );
+    expect(c.auth.oidc?.admin_groups).toEqual(['hub-admins']);
+    expect(c.apps_domain).toBe('apps.example.org');
+    expect(c.spawner.class).toBe('docker');
+  });
+
+  it('keeps the OIDC defaults DESIGN.md names', () => {
+    const c = loadConfig(
+      {
+        HUB_AUTH__OIDC__ISSUER: 'https://id.example.org',
+        HUB_AUTH__OIDC__CLIENT_ID: 'hub',
+      },
+      fs.mkdtempSync(path.join(os.tmpdir(), 'hub-contract-oidc-')),
+    );
+    expect(c.auth.local).toBe(true);
+    expect(c.auth.oidc).toMatchObject({
+      scopes: ['openid', 'profile', 'email'],
+      username_claim: 'preferred_username',
+      groups_claim: 'groups',
+      allowed_groups: [],
+    });
+  });
+});
+
+describe('REST errors are {"error": {code, message}} with a 4xx, whatever the body', () => {
+  it('answers unknown API paths and unauthenticated calls with the shape', async () => {
+    expectClientError(await alice.json('/api/v1/no-such-thing'), 404, 'unknown path');
+    expectClientError(await th.client().json('/api/v1/me'), 401, 'me without a session');
+    const bad = th.client();
+    bad.bearer = 'not-a-token';
+    expectClientError(await bad.json('/api/v1/me'), 401, 'me with a bad bearer');
+    expectClientError(await th.client().json('/api/v1/containers'), 401, 'containers anonymous');
+  });
+
+  it.each([
+    ['malformed JSON', '{"username": '],
+    ['an array', '["admin", "x"]'],
+    ['a string', '"admin"'],
+    ['null', 'null'],
+    ['a number as name', '{"username": 5, "password": "x"}'],
+    ['no password', '{"username": "admin"}'],
+    ['an object as password', '{"username": "admin", "password": {"$ne": 1}}'],
+  ])('POST /login with %s', async (what, body) => {
+    const res = await raw(th.client(), '/login', 'POST', body);
+    expectClientError(res, [400, 401], what);
+  });
+
+  it.each([
+    ['an empty object', '{}'],
+    ['malformed JSON', '{"mapping_id": '],
+    ['an array', '[]'],
+    ['null', 'null'],
+    ['a number as mapping_id', '{"mapping_id": 5}'],
+    ['configurables as a string', '{"mapping_id": "M", "configurables": "x"}'],
+    ['a resolution of the wrong type', '{"mapping_id": "M", "configurables": {"resolution": 5}}'],
+    ['a bad resolution', '{"mapping_id": "M", "configurables": {"resolution": "1x1"}}'],
+    ['an undeclared configurable', '{"mapping_id": "M", "configurables": {"colour": "red"}}'],
+    [
+      'startup data the policy forbids',
+      '{"mapping_id": "M", "configurables": {"startupdata": "/a"}}',
+    ],
+  ])('POST /api/v1/containers with %s, while the app runs', async (what, body) => {
+    const res = await raw(
+      alice,
+      '/api/v1/containers',
+      'POST',
+      body.replace('"M"', `"${mappingId}"`),
+    );
+    expectClientError(res, [400, 403, 404, 422], what);
+  });
+
+  it('answers a grant that does not exist or is not the caller’s with 404', async () => {
+    const none = await alice.json('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: 'f'.repeat(32) },
+    });
+    expectClientError(none, 404, 'unknown grant');
+    const theirs = await bob.json('/api/v1/containers', {
+      method: 'POST',
+      json: { mapping_id: mappingId },
+    });
+    expectClientError(theirs, 404, 'another user’s grant');
+    // The message repeats the caller's own input only: the two answers differ in nothing else.
+    const masked = (b: unknown) =>
+      JSON.stringify(b).replaceAll(mappingId, 'ID').replaceAll('f'.repeat(32), 'ID');
+    expect(masked(theirs.body)).toBe(masked(none.body));
+  });
+
+  it.each([
+    ['note as a number', { note: 5 }],
+    ['expires_in negative', { expires_in: -1 }],
+    ['expires_in as a string', { expires_in: '3600' }],
+    ['expires_in fractional', { expires_in: 1.5 }],
+    ['an unknown key', { scope: 'admin' }],
+  ])('POST /api/v1/tokens with %s', async (what, json) => {
+    expectClientError(await alice.json('/api/v1/tokens', { method: 'POST', json }), 400, what);
+  });
+
+  it('refuses a cookie request that changes state without the CSRF token, with the shape', async () => {
+    const res = await alice.json('/api/v1/tokens', {
+      method: 'POST',
+      json: {},
+      headers: { 'x-csrf-token': '' },
+    });
+    expectClientError(res, 403, 'no CSRF token');
+  });
+
+  it.each([
+    ['GET', '/api/v1/admin/users'],
+    ['POST', '/api/v1/admin/users'],
+    ['GET', '/api/v1/admin/users/alice'],
+    ['PATCH', '/api/v1/admin/users/alice'],
+    ['DELETE', '/api/v1/admin/users/bob'],
+    ['GET', '/api/v1/admin/applications'],
+    ['POST', '/api/v1/admin/applications'],
+    ['DELETE', '/api/v1/admin/applications/1'],
+    ['GET', '/api/v1/admin/accounting'],
+    ['POST', '/api/v1/admin/accounting'],
+    ['DELETE', '/api/v1/admin/accounting/x'],
+    ['GET', '/api/v1/admin/containers'],
+    ['DELETE', '/api/v1/admin/containers/x'],
+  ])('refuses %s %s to a non-admin with 403', async (method, p) => {
+    const json = method === 'GET' || method === 'DELETE' ? undefined : { admin: true };
+    expectClientError(await alice.json(p, { method, json }), 403, `${method} ${p}`);
+  });
+});
+
+describe('admin routes answer bad input with a 4xx that names it', () => {
+  it.each([
+    ['GET', '/api/v1/admin/users/nobody', undefined, 404],
+    ['PATCH', '/api/v1/admin/users/nobody', { admin: true }, 404],
+    ['DELETE', '/api/v1/admin/users/nobody', undefined, 404],
+    ['PATCH', '/api/v1/admin/users/alice', { admin: 'yes' }, 400],
+    ['PATCH', '/api/v1/admin/users/alice', { password: 5 }, 400],
+    ['POST', '/api/v1/admin/users', { name: 'alice', password: 'long-enough-password' }, 409],
+    ['POST', '/api/v1/admin/users', { name: 5 }, 400],
+    ['POST', '/api/v1/admin/applications', {}, 400],
+    ['POST', '/api/v1/admin/applications', { image: 5 }, 400],
+    ['DELETE', '/api/v1/admin/applications/999999', undefined, 404],
+    ['DELETE', '/api/v1/admin/applications/not-a-number', undefined, [400, 404]],
+    ['POST', '/api/v1/admin/accounting', { user: 'nobody', image: 'x', policy: {} }, [400, 404]],
+    ['POST', '/api/v1/admin/accounting', { user: 'alice', image: 'x' }, [400, 404]],
+    ['DELETE', '/api/v1/admin/accounting/' + 'a'.repeat(32), undefined, 404],
+    ['DELETE', '/api/v1/admin/containers/' + 'a'.repeat(32), undefined, [204, 404]],
+  ] as Array<[string, string, unknown, number | number[]]>)(
+    '%s %s %j',
+    async (method, p, json, status) => {
+      const res = await admin.json(p, { method, json });
+      if (res.status === 204) expect(status).toEqual(expect.arrayContaining([204]));
+      else expectClientError(res, status, `${method} ${p}`);
+    },
+  );
+
+  it.each([
+    [
+      'a volume_mode that is no mode',
+      { volume_source: '/tmp', volume_target: '/d', volume_mode: 'rwx' },
+    ],
+    ['allow_home as a string', { allow_home: 'yes' }],
+    ['app_license as a number', { app_license: 5 }],
+    [
+      'a relative volume_target',
+      { volume_source: '/tmp', volume_target: 'data', volume_mode: 'ro' },
+    ],
+  ])('refuses a policy with %s', async (what, policy) => {
+    const res = await admin.json('/api/v1/admin/accounting', {
+      method: 'POST',
+      json: { user: 'alice', image, policy },
+    });
+    expectClientError(res, 400, what);
+  });
+});
+
+describe('tokens', () => {
+  it('shows a token once, answers 201 {token, id}, and keeps only its hash', async () => {
+    const made = await alice.json<{ token: string; id: number }>('/api/v1/tokens', {
+      method: 'POST',
+      json: { note: 'contract', expires_in: 3600 },
+    });
+    expect(made.status).toBe(201);
+    expect(made.body).toEqual({ token: expect.any(String), id: expect.any(Number) });
+    const listed = await alice.json('/api/v1/tokens');
+    expect(JSON.stringify(listed.body)).not.toContain(made.body.token);
+    const db = fs.readFileSync(path.join(th.dataDir, 'hub.sqlite'));
+    const wal = path.join(th.dataDir, 'hub.sqlite-wal');
+    const stored = Buffer.concat([db, fs.existsSync(wal) ? fs.readFileSync(wal) : Buffer.alloc(0)]);
+    expect(stored.includes(Buffer.from(made.body.token))).toBe(false);
+    const script = th.client();
+    script.bearer = made.body.token;
+    expect((await script.json('/api/v1/me')).body).toMatchObject({ name: 'alice', admin: false });
+  });
+});
+
+describe('labels', () => {
+  it('turns every env.<kebab-name> label into the upper-case variable it declares', async () => {
+    const found = await admin.json<Array<{ image: string; env: string[] }>>(
+      '/api/v1/admin/applications/discovered',
+    );
+    expect(found.body.find((d) => d.image === image)?.env).toEqual([
+      'MY_OWN_SETTING',
+      'X11_HEIGHT',
+      'X11_WIDTH',
+    ]);
+  });
+});
+
+describe('containers', () => {
+  it('answers a url_id that is not the caller’s exactly like one that does not exist', async () => {
+    const none = await bob.json(`/api/v1/containers/${'a'.repeat(32)}`);
+    const theirs = await bob.json(`/api/v1/containers/${urlId}`);
+    expectClientError(theirs, 404, 'another user’s container');
+    expect(theirs.body).toEqual(none.body);
+  });
+
+  it('does not let another user stop the container', async () => {
+    const theirs = await bob.json(`/api/v1/containers/${urlId}`, { method: 'DELETE' });
+    expectClientError(theirs, 404, 'another user’s container');
+    expect(theirs.body).toEqual((await bob.json(`/api/v1/containers/${'a'.repeat(32)}`)).body);
+    expect((await alice.json(`/api/v1/containers/${urlId}`)).body).toMatchObject({
+      url_id: urlId,
+      status: 'running',
+    });
+  });
+
+  it('lists only the caller’s containers', async () => {
+    expect((await bob.json('/api/v1/containers')).body).toEqual([]);
+    const mine = await alice.json<Array<{ url_id: string }>>('/api/v1/containers');
+    expect(mine.body.map((c) => c.url_id)).toEqual([urlId]);
+  });
+
+  it('shows the running container in the caller’s applications', async () => {
+    const apps = await alice.json<Array<Record<string, unknown>>>('/api/v1/applications');
+    expect(apps.body).toEqual([
+      expect.objectContaining({
+        mapping_id: mappingId,
+        image: expect.objectContaining({
+          name: image,
+          ui_name: 'Contract Web',
+          description: 'answers under its prefix',
+          type: 'webapp',
+          icon_url: expect.any(String),
+          configurables: expect.any(Array),
+        }),
+        policy: expect.any(Object),
+        container: expect.objectContaining({
+          url_id: urlId,
+          url: `http://${urlId}.apps.localhost:${new URL(th.url).port}/user/alice/containers/${urlId}/`,
+          status: 'running',
+        }),
+      }),
+    ]);
+  });
+
+  it('gives the container the designed env: no APP_LICENSE without one, declared labels as env', async () => {
+    const [c] = await docker.listContainers({
+      filters: { label: [`eu.simphony-project.docker.url_id=${urlId}`] },
+    });
+    expect(c.Labels).toMatchObject({
+      'eu.simphony-project.docker.user': 'alice',
+      'eu.simphony-project.docker.mapping_id': mappingId,
+      'eu.simphony-project.docker.url_id': urlId,
+      'eu.simphony-project.docker.realm': REALM,
+    });
+    const env = (await docker.getContainer(c.Id).inspect()).Config.Env.map((e) => e.split('=')[0]);
+    expect(env).toEqual(
+      expect.arrayContaining(['JPY_USER', 'JPY_BASE_USER_URL', 'USER', 'URL_ID']),
+    );
+    expect(env).not.toContain('APP_LICENSE');
+  });
+});
+
+describe('first admin', () => {
+  it('is created only when the database has no admin: a later HUB_ADMIN_PASSWORD changes nothing', async () => {
+    await th.close();
+    th = await bootHub(
+      { spawner: { network: NETWORK } },
+      {
+        dataDir: th.dataDir,
+        env: { HUB_REALM: REALM, HUB_ADMIN_PASSWORD: 'another-password-123' },
+      },
+    );
+    expect((await th.client().login(ADMIN.name, 'another-password-123')).status).toBe(401);
+    expect((await th.client().login(ADMIN.name, ADMIN.password)).status).toBe(200);
+    const after = await th.loginAs(ADMIN.name, ADMIN.password);
+    const users = await after.json<Array<{ name: string; admin: boolean }>>('/api/v1/admin/users');
+    expect(users.body.filter((u) => u.admin).map((u) => u.name)).toEqual([ADMIN.name]);
+  });
+});
