@@ -415,20 +415,72 @@ describe('containers', () => {
   });
 });
 
-describe('first admin', () => {
-  it('is created only when the database has no admin: a later HUB_ADMIN_PASSWORD changes nothing', async () => {
+describe('after a restart with HUB_APPS_DOMAIN and another realm on the engine', () => {
+  const foreignUrlId = crypto.randomBytes(16).toString('hex');
+  let foreign: Dockerode.Container;
+
+  beforeAll(async () => {
+    // Another hub's app on the same engine: same user name, another realm.
+    foreign = await docker.createContainer({
+      Image: image,
+      name: `contract-foreign-${run}`,
+      Cmd: ['/bin/busybox', 'sleep', '600'],
+      Labels: {
+        'hub-test': '1',
+        'eu.simphony-project.docker.user': 'alice',
+        'eu.simphony-project.docker.mapping_id': mappingId,
+        'eu.simphony-project.docker.url_id': foreignUrlId,
+        'eu.simphony-project.docker.realm': `other-${run}`,
+      },
+    });
+    await foreign.start();
     await th.close();
     th = await bootHub(
       { spawner: { network: NETWORK } },
       {
         dataDir: th.dataDir,
-        env: { HUB_REALM: REALM, HUB_ADMIN_PASSWORD: 'another-password-123' },
+        env: {
+          HUB_REALM: REALM,
+          HUB_APPS_DOMAIN: 'apps.contract.test',
+          HUB_ADMIN_PASSWORD: 'another-password-123',
+        },
       },
     );
+  });
+
+  afterAll(async () => {
+    await foreign?.remove({ force: true }).catch(() => undefined);
+  });
+
+  it('creates no second admin: HUB_ADMIN_PASSWORD counts only while the database has none', async () => {
     expect((await th.client().login(ADMIN.name, 'another-password-123')).status).toBe(401);
-    expect((await th.client().login(ADMIN.name, ADMIN.password)).status).toBe(200);
-    const after = await th.loginAs(ADMIN.name, ADMIN.password);
-    const users = await after.json<Array<{ name: string; admin: boolean }>>('/api/v1/admin/users');
+    const again = await th.loginAs(ADMIN.name, ADMIN.password);
+    const users = await again.json<Array<{ name: string; admin: boolean }>>('/api/v1/admin/users');
     expect(users.body.filter((u) => u.admin).map((u) => u.name)).toEqual([ADMIN.name]);
+  });
+
+  it('serves the running app again, on <url_id>.<apps_domain> with the same path', async () => {
+    const me = await th.loginAs('alice', 'alice-password-123');
+    const [c] = (await me.json<Array<{ url_id: string; url: string }>>('/api/v1/containers')).body;
+    const port = new URL(th.url).port;
+    expect(c).toMatchObject({
+      url_id: urlId,
+      url: `http://${urlId}.apps.contract.test:${port}/user/alice/containers/${urlId}/`,
+    });
+    const page = await me.fetch(c.url);
+    expect(page.status).toBe(200);
+    expect((await page.text()).trim()).toBe('ok');
+  });
+
+  it('leaves the other realm’s container alone and out of every list and route', async () => {
+    const again = await th.loginAs(ADMIN.name, ADMIN.password);
+    const all = await again.json<Array<{ url_id: string }>>('/api/v1/admin/containers');
+    expect(all.body.map((c) => c.url_id)).toEqual([urlId]);
+    const me = await th.loginAs('alice', 'alice-password-123');
+    expect((await me.json(`/api/v1/containers/${foreignUrlId}`)).status).toBe(404);
+    expect(
+      (await again.json(`/api/v1/admin/containers/${foreignUrlId}`, { method: 'DELETE' })).status,
+    ).toBeLessThan(500);
+    expect((await foreign.inspect()).State.Running).toBe(true);
   });
 });
