@@ -6,6 +6,7 @@ import Dockerode from 'dockerode';
 import { loadConfig } from '../../server/config/load';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { appLabels, TestImages } from '../helpers/images';
+import { startLyingIssuer } from '../helpers/oidc/lying-issuer';
 import { cleanupRealm, grantApp, WEB_CMD } from './spawner-fixtures';
 
 /**
@@ -271,6 +272,34 @@ describe('REST errors are {"error": {code, message}} with a 4xx, whatever the bo
   });
 });
 
+describe('sign-in by the form', () => {
+  const form = (fields: Record<string, string>, client = th.client()) =>
+    client.fetch('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+
+  it('answers a wrong password with 401 and no session', async () => {
+    const browser = th.client();
+    const res = await form(
+      { username: 'alice', password: 'wrong-password', next: '/hub/' },
+      browser,
+    );
+    expect(res.status).toBe(401);
+    expect((await browser.json('/api/v1/me')).status).toBe(401);
+  });
+
+  it.each([
+    ['no password', { username: 'alice' }],
+    ['no fields', {}],
+  ])('answers a form with %s with a 4xx', async (_what, fields) => {
+    const res = await form(fields);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+});
+
 describe('admin routes answer bad input with a 4xx that names it', () => {
   it.each([
     ['GET', '/api/v1/admin/users/nobody', undefined, 404],
@@ -482,5 +511,42 @@ describe('after a restart with HUB_APPS_DOMAIN and another realm on the engine',
       (await again.json(`/api/v1/admin/containers/${foreignUrlId}`, { method: 'DELETE' })).status,
     ).toBeLessThan(500);
     expect((await foreign.inspect()).State.Running).toBe(true);
+  });
+});
+
+describe('OpenID Connect', () => {
+  it('starts the code flow at GET /login/oidc with PKCE, state, nonce, the default scopes and the callback', async () => {
+    const issuer = await startLyingIssuer('contract-client');
+    const oidc = await bootHub(
+      {},
+      {
+        env: {
+          HUB_REALM: `${REALM}-oidc`,
+          HUB_AUTH__OIDC__ISSUER: issuer.issuer,
+          HUB_AUTH__OIDC__CLIENT_ID: 'contract-client',
+          HUB_OIDC_CLIENT_SECRET: 'contract-secret',
+        },
+      },
+    );
+    try {
+      const res = await oidc.client().fetch('/login/oidc');
+      expect(res.status).toBe(302);
+      const to = new URL(res.headers.get('location')!);
+      expect(`${to.origin}${to.pathname}`).toBe(`${issuer.issuer}/auth`);
+      const q = Object.fromEntries(to.searchParams);
+      expect(q).toMatchObject({
+        response_type: 'code',
+        client_id: 'contract-client',
+        redirect_uri: `${oidc.url}/login/oidc/callback`,
+        code_challenge_method: 'S256',
+        code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        state: expect.stringMatching(/^.{16,}$/),
+        nonce: expect.stringMatching(/^.{16,}$/),
+      });
+      expect(q.scope.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
+    } finally {
+      await oidc.close();
+      await issuer.close();
+    }
   });
 });
