@@ -6,7 +6,7 @@ import Dockerode from 'dockerode';
 import { loadConfig } from '../../server/config/load';
 import { ADMIN, bootHub, type Client, type TestHub } from '../helpers/hub';
 import { appLabels, TestImages } from '../helpers/images';
-import { startLyingIssuer } from '../helpers/oidc/lying-issuer';
+import { type LyingIssuer, startLyingIssuer } from '../helpers/oidc/lying-issuer';
 import { cleanupRealm, grantApp, WEB_CMD } from './spawner-fixtures';
 
 /**
@@ -514,39 +514,54 @@ describe('after a restart with HUB_APPS_DOMAIN and another realm on the engine',
   });
 });
 
-describe('OpenID Connect', () => {
+describe('a second hub: HUB_ADMIN_USER, no HUB_ADMIN_PASSWORD, OIDC from the environment', () => {
+  let issuer: LyingIssuer;
+  let second: TestHub;
+  const env = (): NodeJS.ProcessEnv => ({
+    HUB_REALM: `${REALM}-second`,
+    HUB_ADMIN_USER: 'chief',
+    HUB_ADMIN_PASSWORD: '',
+    HUB_AUTH__OIDC__ISSUER: issuer.issuer,
+    HUB_AUTH__OIDC__CLIENT_ID: 'contract-client',
+    HUB_OIDC_CLIENT_SECRET: 'contract-secret',
+  });
+
+  beforeAll(async () => {
+    issuer = await startLyingIssuer('contract-client');
+    second = await bootHub({}, { env: env() });
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await issuer?.close();
+  });
+
+  it('creates the first admin under HUB_ADMIN_USER with a generated password, given once', async () => {
+    const password = second.generatedAdminPassword;
+    expect(password).toMatch(/^\S{12,}$/);
+    const chief = await second.loginAs('chief', password!);
+    expect((await chief.json('/api/v1/me')).body).toMatchObject({ name: 'chief', admin: true });
+    await second.close();
+    second = await bootHub({}, { dataDir: second.dataDir, env: env() });
+    expect(second.generatedAdminPassword).toBeUndefined();
+    expect((await second.client().login('chief', password!)).status).toBe(200);
+  });
+
   it('starts the code flow at GET /login/oidc with PKCE, state, nonce, the default scopes and the callback', async () => {
-    const issuer = await startLyingIssuer('contract-client');
-    const oidc = await bootHub(
-      {},
-      {
-        env: {
-          HUB_REALM: `${REALM}-oidc`,
-          HUB_AUTH__OIDC__ISSUER: issuer.issuer,
-          HUB_AUTH__OIDC__CLIENT_ID: 'contract-client',
-          HUB_OIDC_CLIENT_SECRET: 'contract-secret',
-        },
-      },
-    );
-    try {
-      const res = await oidc.client().fetch('/login/oidc');
-      expect(res.status).toBe(302);
-      const to = new URL(res.headers.get('location')!);
-      expect(`${to.origin}${to.pathname}`).toBe(`${issuer.issuer}/auth`);
-      const q = Object.fromEntries(to.searchParams);
-      expect(q).toMatchObject({
-        response_type: 'code',
-        client_id: 'contract-client',
-        redirect_uri: `${oidc.url}/login/oidc/callback`,
-        code_challenge_method: 'S256',
-        code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
-        state: expect.stringMatching(/^.{16,}$/),
-        nonce: expect.stringMatching(/^.{16,}$/),
-      });
-      expect(q.scope.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
-    } finally {
-      await oidc.close();
-      await issuer.close();
-    }
+    const res = await second.client().fetch('/login/oidc');
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get('location')!);
+    expect(`${to.origin}${to.pathname}`).toBe(`${issuer.issuer}/auth`);
+    const q = Object.fromEntries(to.searchParams);
+    expect(q).toMatchObject({
+      response_type: 'code',
+      client_id: 'contract-client',
+      redirect_uri: `${second.url}/login/oidc/callback`,
+      code_challenge_method: 'S256',
+      code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      state: expect.stringMatching(/^.{16,}$/),
+      nonce: expect.stringMatching(/^.{16,}$/),
+    });
+    expect(q.scope.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
   });
 });
