@@ -444,6 +444,58 @@ describe('containers', () => {
   });
 });
 
+describe('CSRF: every state-changing route refuses a session cookie without the token', () => {
+  /** The caller's cookies as a browser page elsewhere would send them: no X-CSRF-Token. */
+  function withoutToken(client: Client): Client {
+    const bare = th.client();
+    bare.cookies = new Map(client.cookies);
+    return bare;
+  }
+
+  const json = { 'content-type': 'application/json' };
+  it.each([
+    ['alice', 'POST', '/api/v1/containers', () => ({ mapping_id: mappingId })],
+    ['alice', 'DELETE', () => `/api/v1/containers/${urlId}`, undefined],
+    ['alice', 'POST', () => `/api/v1/containers/${urlId}/restart`, () => ({})],
+    ['alice', 'POST', () => `/api/v1/containers/${urlId}/shares`, () => ({ mode: 'control' })],
+    ['alice', 'POST', '/api/v1/tokens', () => ({})],
+    ['alice', 'DELETE', '/api/v1/tokens/1', undefined],
+    ['admin', 'POST', '/api/v1/admin/users', () => ({ name: 'mallory', password: 'pw-123456789' })],
+    ['admin', 'PATCH', '/api/v1/admin/users/alice', () => ({ admin: true })],
+    ['admin', 'DELETE', '/api/v1/admin/users/bob', undefined],
+    ['admin', 'POST', '/api/v1/admin/applications', () => ({ image })],
+    ['admin', 'DELETE', '/api/v1/admin/applications/1', undefined],
+    ['admin', 'POST', '/api/v1/admin/accounting', () => ({ user: 'bob', image, policy: {} })],
+    ['admin', 'DELETE', () => `/api/v1/admin/accounting/${mappingId}`, undefined],
+    ['admin', 'DELETE', () => `/api/v1/admin/containers/${urlId}`, undefined],
+  ] as Array<[string, string, string | (() => string), (() => unknown) | undefined]>)(
+    '%s: %s %s',
+    async (who, method, p, body) => {
+      const client = withoutToken(who === 'admin' ? admin : alice);
+      const url = typeof p === 'string' ? p : p();
+      const sent = body
+        ? await client.json(url, { method, headers: json, body: JSON.stringify(body()) })
+        : await client.json(url, { method });
+      expectClientError(sent, 403, `${method} ${url} without the token`);
+    },
+  );
+
+  it('changed nothing', async () => {
+    expect((await alice.json(`/api/v1/containers/${urlId}`)).body).toMatchObject({
+      status: 'running',
+    });
+    expect((await alice.json('/api/v1/tokens')).body).toHaveLength(1);
+    expect(await th.hub.users.find('mallory')).toBeNull();
+    expect(await th.hub.users.find('bob')).not.toBeNull();
+    expect((await alice.json('/api/v1/me')).body).toMatchObject({ admin: false });
+    const grants = await admin.json<Array<{ mapping_id: string; user: string }>>(
+      '/api/v1/admin/accounting',
+    );
+    expect(grants.body.map((g) => [g.user, g.mapping_id])).toEqual([['alice', mappingId]]);
+    expect((await alice.json(`/api/v1/containers/${urlId}/shares`)).body).toEqual([]);
+  });
+});
+
 describe('after a restart with HUB_APPS_DOMAIN and another realm on the engine', () => {
   const foreignUrlId = crypto.randomBytes(16).toString('hex');
   let foreign: Dockerode.Container;
