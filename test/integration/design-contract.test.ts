@@ -444,6 +444,60 @@ describe('containers', () => {
   });
 });
 
+describe('the proxy tells other callers nothing about whether a container exists', () => {
+  const missing = 'b'.repeat(32);
+  const inside = ['', 'x?y=1'];
+  let script: Client;
+
+  beforeAll(async () => {
+    const { body } = await bob.json<{ token: string }>('/api/v1/tokens', {
+      method: 'POST',
+      json: {},
+    });
+    script = th.client();
+    script.bearer = body.token;
+  });
+
+  /** What a caller sees for `rest` under the container `id`, its url_id masked. */
+  async function seen(
+    client: Client,
+    origin: (id: string) => string,
+    id: string,
+    rest: string,
+    method: string,
+    accept: string,
+  ) {
+    const res = await client.fetch(`${origin(id)}/user/alice/containers/${id}/${rest}`, {
+      method,
+      headers: { accept },
+    });
+    const text = method === 'HEAD' ? '' : await res.text();
+    return { status: res.status, text: text.replaceAll(id, 'ID') };
+  }
+
+  it.each(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'])(
+    '%s by another user, with a session or a token, on the hub and the app origins',
+    async (method) => {
+      const hub = () => th.url;
+      const app = (id: string) => `http://${id}.apps.localhost:${new URL(th.url).port}`;
+      const callers: Array<[Client, (id: string) => string]> = [
+        [bob, hub],
+        [script, hub],
+        [script, app],
+      ];
+      for (const accept of ['text/html', 'application/json'])
+        for (const [client, origin] of callers)
+          for (const rest of inside) {
+            const real = await seen(client, origin, urlId, rest, method, accept);
+            const none = await seen(client, origin, missing, rest, method, accept);
+            expect({ method, accept, rest, ...real }).toEqual({ method, accept, rest, ...none });
+            expect(real.status).toBeGreaterThanOrEqual(400);
+            expect(real.status).toBeLessThan(500);
+          }
+    },
+  );
+});
+
 describe('CSRF: every state-changing route refuses a session cookie without the token', () => {
   /** The caller's cookies as a browser page elsewhere would send them: no X-CSRF-Token. */
   function withoutToken(client: Client): Client {
