@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -669,5 +670,48 @@ describe('a second hub: HUB_ADMIN_USER, no HUB_ADMIN_PASSWORD, OIDC from the env
       nonce: expect.stringMatching(/^.{16,}$/),
     });
     expect(q.scope.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
+  });
+});
+
+describe('the hub as a process', () => {
+  it('drives the engine DOCKER_HOST names, not the default socket', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-contract-main-'));
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'server/main.ts'], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: {
+        PATH: process.env.PATH,
+        HUB_LOG_LEVEL: 'error',
+        HUB_REALM: `${REALM}-main`,
+        HUB_DATA_DIR: dataDir,
+        HUB_PORT: '0',
+        HUB_ADMIN_PASSWORD: ADMIN.password,
+        HUB_SKIP_IMAGES: '1',
+        // An engine that is not there, while /var/run/docker.sock (the default) is up.
+        DOCKER_HOST: `unix://${path.join(dataDir, 'no-engine.sock')}`,
+      },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          const m = /hub listening on (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
+      });
+      const health = await fetch(`${url}/health`);
+      expect(((await health.json()) as { docker: { ok: boolean } }).docker.ok).toBe(false);
+      expect(
+        ((await (await fetch(`${th.url}/health`)).json()) as { docker: { ok: boolean } }).docker.ok,
+      ).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
