@@ -535,6 +535,17 @@ describe('CSRF: every state-changing route refuses a session cookie without the 
     },
   );
 
+  it('refuses the token of another session, and one from the same user’s other session', async () => {
+    const other = await th.loginAs('alice', 'alice-password-123');
+    for (const token of [bob.csrf!, other.csrf!, `${alice.csrf!}x`, alice.csrf!.slice(0, -1)]) {
+      const res = await alice.json(`/api/v1/containers/${urlId}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': token },
+      });
+      expectClientError(res, 403, 'a CSRF token not of this session');
+    }
+  });
+
   it('changed nothing', async () => {
     expect((await alice.json(`/api/v1/containers/${urlId}`)).body).toMatchObject({
       status: 'running',
