@@ -122,7 +122,8 @@ export class StartFlow {
     configurables: unknown,
   ): Promise<void> {
     if (configurables === undefined) return;
-    const image = await this.ctx.deps.images.configurablesOf(grant.image);
+    // An engine that cannot be asked about the image must not fail a start that needs no engine.
+    const image = await this.ctx.deps.images.configurablesOf(grant.image).catch(() => null);
     if (image) containerEnv(grant, urlId, image, configurables);
   }
 
