@@ -1,5 +1,6 @@
 import { GatewayTimeout, HubError, NotFound, ServiceUnavailable, TooManyRequests } from '../errors';
 import { clip } from '../log';
+import { containerEnv } from './container-env';
 import type { ContainerRecord } from './container-record';
 import { containerPath, type StartResult } from './container-view';
 import { SpawnFailed, logTail } from './docker-spawner';
@@ -69,6 +70,7 @@ export class StartFlow {
     const { settings, registry } = this.ctx;
     const existing = registry.byKey(grant.user, grant.mappingId);
     if (existing?.status === 'running' && existing.target) {
+      await this.refuseBadConfigurables(grant, existing.urlId, order.configurables);
       // An adopted container may still be booting (the hub died mid-spawn): keep the promise
       // that a start answers once the app does. A long-running app answers the first probe.
       try {
@@ -108,6 +110,21 @@ export class StartFlow {
       startedAt: new Date(),
     });
     return { container: await this.spawn(rec, req, key, order), created: true };
+  }
+
+  /**
+   * Configurables a cold start would refuse are refused when the app already runs too: they are
+   * the caller's mistake either way (DESIGN.md: 4xx with a reason), not silently ignored.
+   */
+  private async refuseBadConfigurables(
+    grant: GrantInfo,
+    urlId: string,
+    configurables: unknown,
+  ): Promise<void> {
+    if (configurables === undefined) return;
+    // An engine that cannot be asked about the image must not fail a start that needs no engine.
+    const image = await this.ctx.deps.images.configurablesOf(grant.image).catch(() => null);
+    if (image) containerEnv(grant, urlId, image, configurables);
   }
 
   /**
