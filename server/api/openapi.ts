@@ -281,9 +281,13 @@ const OPERATIONS: Operation[] = [
     access: 'user',
     tag: 'containers',
     summary: 'Stop and remove one of the caller’s containers',
+    description:
+      'Idempotent: a url_id that names none of the caller’s containers (gone already, never ' +
+      'there, or another user’s, which is left running) answers 204 as well, so the answer ' +
+      'tells nothing of other users’ containers.',
     params: urlId,
     responses: { 204: answer('Gone.') },
-    errors: [404, 503],
+    errors: [503],
   },
   {
     method: 'post',

@@ -158,19 +158,19 @@ export class ContainerManager {
 
   /**
    * Stops and removes one of the caller's containers. Idempotent: a container that does not
-   * exist (any more) is fine; another user's is a 404.
+   * exist (any more) is done already. Another user's is left alone with the same answer, so a
+   * DELETE cannot tell "running for someone else" from "not there" (GET answers 404 for both).
    */
   async stopOwn(caller: Caller, urlId: string, address?: string | null): Promise<void> {
     if (!isUrlId(urlId)) return;
     const why = { actor: caller.name, action: 'container.stop', address: address ?? null };
     const rec = this.ctx.registry.get(urlId);
     if (rec) {
-      if (rec.user !== caller.name) throw new NotFound('no such container');
+      if (rec.user !== caller.name) return;
       return this.stopper.remove(rec, why);
     }
     const info = await this.ctx.deps.spawner.inspect(urlId);
-    if (!info) return;
-    if (info.user !== caller.name) throw new NotFound('no such container');
+    if (!info || info.user !== caller.name) return;
     await this.stopper.removeUntracked(info, why);
   }
 

@@ -364,10 +364,11 @@ describe('containers', () => {
     expect(theirs.body).toEqual(none.body);
   });
 
-  it('does not let another user stop the container', async () => {
-    const theirs = await bob.json(`/api/v1/containers/${urlId}`, { method: 'DELETE' });
-    expectClientError(theirs, 404, 'another user’s container');
-    expect(theirs.body).toEqual((await bob.json(`/api/v1/containers/${'a'.repeat(32)}`)).body);
+  it('does not let another user stop the container, nor tell it exists', async () => {
+    const theirs = await bob.fetch(`/api/v1/containers/${urlId}`, { method: 'DELETE' });
+    const none = await bob.fetch(`/api/v1/containers/${'a'.repeat(32)}`, { method: 'DELETE' });
+    expect([theirs.status, await theirs.text()]).toEqual([none.status, await none.text()]);
+    expect(theirs.status).toBe(204);
     expect((await alice.json(`/api/v1/containers/${urlId}`)).body).toMatchObject({
       url_id: urlId,
       status: 'running',

@@ -225,9 +225,11 @@ describe('starting an application', () => {
     });
     expect((await bob.json<View[]>('/api/v1/containers')).body).toEqual([]);
     expect((await bob.json(`/api/v1/containers/${view.url_id}`)).status).toBe(404);
+    // Bob's DELETE answers as for a container that is not there, and stops nothing.
     expect((await bob.json(`/api/v1/containers/${view.url_id}`, { method: 'DELETE' })).status).toBe(
-      404,
+      204,
     );
+    expect((await alice.json(`/api/v1/containers/${view.url_id}`)).status).toBe(200);
     expect((await bob.json(`/api/v1/containers/progress/${mappingId}`)).status).toBe(404);
     expect(
       (await alice.json(`/api/v1/containers/${view.url_id}/keepalive`, { method: 'POST' })).status,
