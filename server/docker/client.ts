@@ -80,12 +80,19 @@ export class HubDocker {
 
 /**
  * The engine the hub drives: DOCKER_HOST when set (tcp://, unix://, ssh://), else the socket
- * from the config. dockerode reads DOCKER_HOST itself when given no options.
+ * from the config. A `unix://` DOCKER_HOST is read from `env` here; the other forms go to
+ * dockerode, which reads them, with their TLS and SSH variables, from the process environment
+ * (the same as `env` for a hub process; a test that gives the core an environment of its own
+ * can point it at another socket with `unix://`).
  */
 export function createDockerClient(
   socketPath: string,
   timeoutMs: number,
   env = process.env,
 ): HubDocker {
-  return new HubDocker(env.DOCKER_HOST ? new Docker() : new Docker({ socketPath }), timeoutMs);
+  const host = env.DOCKER_HOST;
+  if (!host) return new HubDocker(new Docker({ socketPath }), timeoutMs);
+  if (host.startsWith('unix://'))
+    return new HubDocker(new Docker({ socketPath: host.slice(7) || socketPath }), timeoutMs);
+  return new HubDocker(new Docker(), timeoutMs);
 }
