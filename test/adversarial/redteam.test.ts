@@ -1,0 +1,395 @@
+import net from 'node:net';
+import WebSocket from 'ws';
+import { type EchoContainer, runEcho } from '../helpers/echo-image';
+import { type Client, type TestHub, bootHub, loopbackLookup } from '../helpers/hub';
+import { type EchoedRequest, headerOf } from '../integration/proxy-client';
+import { newUrlId } from '../integration/proxy-harness';
+
+/**
+ * Attack classes the other adversarial suites do not cover, tried on raw sockets against one
+ * real hub and a real echo container: request smuggling and desync through the proxy, Host and
+ * request-target games on app origins, path spellings from an app origin, WebSocket upgrades
+ * where none belongs, cookie tossing between sibling app origins, hub credentials in unusual
+ * spellings, and header bombs. What reaches the app must be exactly what the owner sent, framed
+ * once; nothing answers 5xx; the hub keeps serving.
+ */
+let echo: EchoContainer;
+let th: TestHub;
+let alice: Client;
+let port: string;
+const A = newUrlId();
+const B = newUrlId();
+const BOB = newUrlId();
+const prefix = (user: string, id: string) => `/user/${user}/containers/${id}/`;
+const appHost = (id: string) => `${id}.apps.localhost:${port}`;
+const appOrigin = (id: string) => `http://${appHost(id)}`;
+/** Alice's app cookie on A's origin, as her browser sends it. */
+let cookieA: string;
+
+/** Writes `bytes` on a fresh connection to the hub and returns everything read until it closes. */
+function exchange(bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () =>
+      socket.write(bytes),
+    );
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      // The hub may close on a bad request while we still write: what it answered is the answer.
+      err.code === 'ECONNRESET' || err.code === 'EPIPE'
+        ? resolve(Buffer.concat(chunks).toString('latin1'))
+        : reject(err),
+    );
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+}
+
+/** The status codes of every response in a raw answer stream, in order. */
+const statuses = (answer: string): number[] =>
+  [...answer.matchAll(/^HTTP\/1\.[01] (\d{3}) /gm)].map((m) => Number(m[1]));
+
+/** One request line + headers for A's origin as alice's browser would send them. */
+const head = (method: string, path: string, extra: string[] = []): string =>
+  [
+    `${method} ${path} HTTP/1.1`,
+    `Host: ${appHost(A)}`,
+    `Cookie: ${cookieA}`,
+    ...extra,
+    '',
+    '',
+  ].join('\r\n');
+
+/** A well-formed request of alice on a fresh connection: the hub and the app still agree. */
+async function stillServesAlice(): Promise<void> {
+  const path = `${prefix('alice', A)}after-${Math.random().toString(36).slice(2)}/headers`;
+  const answer = await exchange(head('GET', path, ['Connection: close']));
+  expect(statuses(answer)).toEqual([200]);
+  const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+  expect((JSON.parse(body) as EchoedRequest).path).toBe(path);
+}
+
+function wsStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), {
+      headers,
+      lookup: loopbackLookup,
+    } as WebSocket.ClientOptions);
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      resolve(101);
+      ws.terminate();
+    });
+    ws.once('error', () => resolve(0));
+  });
+}
+
+beforeAll(async () => {
+  echo = await runEcho();
+  th = await bootHub();
+  port = new URL(th.url).port;
+  alice = await th.userClient('alice');
+  await th.userClient('bob');
+  for (const [id, user] of [
+    [A, 'alice'],
+    [B, 'alice'],
+    [BOB, 'bob'],
+  ])
+    th.hub.routes.set({
+      urlId: id,
+      user,
+      target: echo.target,
+      containerId: echo.id,
+      mappingId: 'm',
+    });
+  expect((await alice.fetch(`${appOrigin(A)}${prefix('alice', A)}headers`)).status).toBe(200);
+  cookieA = alice.appCookieHeader(appOrigin(A));
+  expect(cookieA).toMatch(/^hub-app=/);
+});
+
+afterAll(async () => {
+  await th?.close();
+  await echo?.stop();
+});
+
+describe('request smuggling through the proxy: one request in, one framed request out', () => {
+  const sink = `${prefix('alice', A)}sink`;
+  const inner = `GET ${prefix('bob', BOB)}headers HTTP/1.1\r\nHost: ${appHost(BOB)}\r\n\r\n`;
+
+  it.each([
+    [
+      'Content-Length and Transfer-Encoding together',
+      ['Content-Length: 5', 'Transfer-Encoding: chunked'],
+      `0\r\n\r\n${inner}`,
+    ],
+    ['two different Content-Lengths', ['Content-Length: 5', 'Content-Length: 40'], `hello${inner}`],
+    ['a list in Content-Length', ['Content-Length: 5, 40'], `hello${inner}`],
+    [
+      'chunked not last in Transfer-Encoding',
+      ['Transfer-Encoding: chunked, identity'],
+      `0\r\n\r\n${inner}`,
+    ],
+    [
+      'Transfer-Encoding split over two headers',
+      ['Transfer-Encoding: chunked', 'Transfer-Encoding: identity'],
+      `0\r\n\r\n${inner}`,
+    ],
+    ['an obs-folded Transfer-Encoding', ['Transfer-Encoding:', ' chunked'], `0\r\n\r\n${inner}`],
+    ['a space before the colon', ['Content-Length : 40'], `hello${inner}`],
+    [
+      'Transfer-Encoding with a vertical tab',
+      ['Transfer-Encoding:\x0bchunked'],
+      `0\r\n\r\n${inner}`,
+    ],
+    [
+      'a chunk size that overflows',
+      ['Transfer-Encoding: chunked'],
+      `1000000000000000005\r\nhello\r\n0\r\n\r\n${inner}`,
+    ],
+    [
+      'a chunk size with a sign',
+      ['Transfer-Encoding: chunked'],
+      `+5\r\nhello\r\n0\r\n\r\n${inner}`,
+    ],
+  ])('refuses %s with 400 and nothing of it reaches any app', async (_name, headers, body) => {
+    const answer = await exchange(
+      head('POST', sink, [`Origin: ${appOrigin(A)}`, ...headers]) + body,
+    );
+    expect(statuses(answer)).toEqual([400]);
+    expect(answer).not.toMatch(/"headers"/);
+    await stillServesAlice();
+  });
+
+  it('refuses bare LF line ends in the head with 400', async () => {
+    const answer = await exchange(
+      `GET ${prefix('alice', A)}headers HTTP/1.1\nHost: ${appHost(A)}\nCookie: ${cookieA}\n\n${inner}`,
+    );
+    expect(statuses(answer).every((s) => s === 400)).toBe(true);
+    expect(answer).not.toMatch(/"headers"/);
+    await stillServesAlice();
+  });
+
+  it('forwards a body that looks like a request as a body, and a pipelined request as itself', async () => {
+    const next = `${prefix('alice', A)}second/headers`;
+    const answer = await exchange(
+      head('POST', sink, [`Origin: ${appOrigin(A)}`, `Content-Length: ${inner.length}`]) +
+        inner +
+        head('GET', next, ['Connection: close']),
+    );
+    expect(statuses(answer)).toEqual([200, 200]);
+    // The sink counts the body it got: all of it, as one body.
+    expect(answer).toContain(`\r\n\r\n${inner.length}\n`);
+    const echoed = JSON.parse(answer.slice(answer.lastIndexOf('\r\n\r\n') + 4)) as EchoedRequest;
+    expect(echoed.path).toBe(next);
+    expect(echoed.method).toBe('GET');
+  });
+
+  it('forwards a chunked body with extensions and trailers once, as its bytes', async () => {
+    const answer = await exchange(
+      head('POST', sink, [
+        `Origin: ${appOrigin(A)}`,
+        'Transfer-Encoding: chunked',
+        'Connection: close',
+      ]) +
+        `5;ext="x"\r\nhello\r\n${inner.length.toString(16)}\r\n${inner}\r\n0\r\nX-Trailer: 1\r\n\r\n`,
+    );
+    expect(statuses(answer)).toEqual([200]);
+    expect(answer).toContain(`\r\n\r\n${5 + inner.length}\n`);
+    await stillServesAlice();
+  });
+});
+
+describe('Host and request-target games on app origins', () => {
+  it("does not let an absolute-form target name another user's app", async () => {
+    const answer = await exchange(
+      head('GET', `http://${appHost(BOB)}${prefix('bob', BOB)}headers`, ['Connection: close']),
+    );
+    expect(statuses(answer)).toHaveLength(1);
+    expect(statuses(answer)[0]).toBeGreaterThanOrEqual(400);
+    expect(statuses(answer)[0]).toBeLessThan(500);
+    expect(answer).not.toMatch(/"headers"/);
+  });
+
+  it('does not serve the hub API on an app origin through an absolute-form target', async () => {
+    const answer = await exchange(
+      [
+        `GET http://localhost:${port}/api/v1/me HTTP/1.1`,
+        `Host: ${appHost(A)}`,
+        `Cookie: ${alice.cookieHeader()}`,
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    expect(statuses(answer)).toHaveLength(1);
+    expect(statuses(answer)[0]).toBeGreaterThanOrEqual(400);
+    expect(statuses(answer)[0]).toBeLessThan(500);
+    expect(answer).not.toMatch(/alice/);
+  });
+
+  it('takes no hint from X-Forwarded-Host or -Proto without trust_proxy', async () => {
+    const res = await alice.fetch(`${prefix('alice', A)}page`, {
+      headers: {
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-proto': 'https',
+        forwarded: 'host=evil.example;proto=https',
+      },
+    });
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).origin).toBe(appOrigin(A));
+    // On the app origin, a forwarded host naming bob's app does not make the request his.
+    const onApp = await exchange(
+      head('GET', `${prefix('bob', BOB)}headers`, [
+        `X-Forwarded-Host: ${appHost(BOB)}`,
+        'Connection: close',
+      ]),
+    );
+    expect(statuses(onApp)).toEqual([404]);
+  });
+
+  it('answers an app origin named in upper case or with a trailing dot as that same app only', async () => {
+    for (const host of [appHost(A).toUpperCase(), `${A}.apps.localhost.:${port}`]) {
+      const mine = await exchange(
+        [
+          `GET ${prefix('alice', A)}headers HTTP/1.1`,
+          `Host: ${host}`,
+          `Cookie: ${cookieA}`,
+          'Connection: close',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      expect(statuses(mine)).toEqual([200]);
+      const other = await exchange(
+        [
+          `GET ${prefix('bob', BOB)}headers HTTP/1.1`,
+          `Host: ${host}`,
+          `Cookie: ${cookieA}`,
+          'Connection: close',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      expect(statuses(other)).toEqual([404]);
+    }
+  });
+});
+
+describe('path spellings from an app origin', () => {
+  it.each([
+    `${prefix('alice', A)}%2e%2e/%2e%2e/%2e%2e/bob/containers/${BOB}/headers`,
+    `${prefix('alice', A)}..;/..;/..;/bob/containers/${BOB}/headers`,
+    `${prefix('alice', A)}%252e%252e/%252e%252e/%252e%252e/alice/containers/${B}/headers`,
+    `${prefix('alice', A)}..\\..\\..\\alice\\containers\\${B}\\headers`,
+    `${prefix('alice', A)}%00/../../../alice/containers/${B}/headers`,
+    `/user/alice/containers/${A};/../${B}/headers`,
+    `/user/alice/containers/${A}%2f..%2f${B}/headers`,
+    `/user/alice/containers/${B}/headers#${A}`,
+  ])('never reaches another container, nor answers 5xx: %s', async (path) => {
+    const answer = await exchange(head('GET', path, ['Connection: close']));
+    const [status] = statuses(answer);
+    expect(status).toBeLessThan(500);
+    if (status === 200) {
+      const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+      expect((JSON.parse(body) as EchoedRequest).path.startsWith(prefix('alice', A))).toBe(true);
+    }
+  });
+});
+
+describe('WebSocket upgrades where none belongs', () => {
+  it.each(['/api/v1/me', '/login', '/', `/hub/launcher`])(
+    'answers an upgrade to the hub path %s without switching protocols',
+    async (path) => {
+      const status = await wsStatus(`${th.url}${path}`, {
+        cookie: alice.cookieHeader(),
+        origin: th.url,
+      });
+      expect(status).not.toBe(101);
+      expect(status).toBeLessThan(500);
+    },
+  );
+
+  it("refuses alice's WebSocket to bob's app, on his origin and on hers", async () => {
+    expect(
+      await wsStatus(`${appOrigin(BOB)}${prefix('bob', BOB)}ws`, {
+        cookie: cookieA,
+        origin: appOrigin(BOB),
+      }),
+    ).toBe(404);
+    expect(
+      await wsStatus(`${appOrigin(A)}${prefix('bob', BOB)}ws`, {
+        cookie: cookieA,
+        origin: appOrigin(A),
+      }),
+    ).toBe(404);
+  });
+});
+
+describe('cookie tossing between sibling app origins', () => {
+  // Any page on an app origin can set `hub-app=...; Domain=apps.localhost; Path=/user/alice/`
+  // from script; browsers send the longer path first, ahead of the host-only real cookie.
+  it('still signs alice in when a tossed hub-app cookie comes before hers', async () => {
+    const real = cookieA.replace(/^hub-app=/, '');
+    // Well-formed values (a session hash and a MAC), one per path a sibling can choose.
+    const tossed = Array.from(
+      { length: 40 },
+      (_, i) => `hub-app=${'0'.repeat(63)}${i % 10}.${'A'.repeat(43)}`,
+    ).join('; ');
+    const res = await exchange(
+      head('GET', `${prefix('alice', A)}headers`, ['Connection: close']).replace(
+        `Cookie: ${cookieA}`,
+        `Cookie: ${tossed}; hub-app-frame=x; hub-app=${real}; app=kept`,
+      ),
+    );
+    expect(statuses(res)).toEqual([200]);
+    const body = JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4)) as EchoedRequest;
+    expect(headerOf(body, 'cookie')).toEqual(['app=kept']);
+  });
+
+  it('forwards no hub cookie however the Cookie header is split or spelled', async () => {
+    const answer = await exchange(
+      [
+        `GET ${prefix('alice', A)}headers HTTP/1.1`,
+        `Host: ${appHost(A)}`,
+        `Cookie: ${cookieA}`,
+        `Cookie: ${alice.cookieHeader()}`,
+        `cookie: hub-session=x;app=1`,
+        `COOKIE:  hub-app = y ; app2=2`,
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    expect(statuses(answer)).toEqual([200]);
+    const echoed = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as EchoedRequest;
+    const cookies = headerOf(echoed, 'cookie').join('; ');
+    expect(cookies).not.toMatch(/hub-/i);
+    expect(cookies).toMatch(/app=1/);
+    expect(headerOf(echoed, 'authorization')).toEqual([]);
+  });
+
+  it('survives a cookie bomb and forwards the app its own cookies', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => `c${i}=${'v'.repeat(20)}`).join('; ');
+    const answer = await exchange(
+      head('GET', `${prefix('alice', A)}headers`, ['Connection: close']).replace(
+        `Cookie: ${cookieA}`,
+        `Cookie: ${many}; ${cookieA}`,
+      ),
+    );
+    expect(statuses(answer)).toEqual([200]);
+    const echoed = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as EchoedRequest;
+    expect(headerOf(echoed, 'cookie').join('; ')).toContain('c299=');
+  });
+});
+
+describe('header bombs', () => {
+  it('answers a head larger than the limit with 431 and keeps serving', async () => {
+    const huge = Array.from({ length: 2000 }, (_, i) => `X-Pad-${i}: ${'a'.repeat(64)}`);
+    const answer = await exchange(head('GET', `${prefix('alice', A)}headers`, huge));
+    expect(statuses(answer)).toEqual([431]);
+    await stillServesAlice();
+    expect((await th.client().fetch('/health')).status).toBe(200);
+  });
+});
