@@ -275,6 +275,38 @@ describe('Host and request-target games on app origins', () => {
       expect(statuses(other)).toEqual([404]);
     }
   });
+  // Node keeps the first Host; a proxy or cache in front may go by the last.
+  it('refuses a request or an upgrade with two Host headers, or none, with 400', async () => {
+    const request = (hosts: string[], extra: string[] = []) =>
+      exchange(
+        [
+          `GET ${prefix('alice', A)}headers HTTP/1.1`,
+          ...hosts,
+          `Cookie: ${cookieA}`,
+          ...(extra.length ? extra : ['Connection: close']),
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    const two = [`Host: ${appHost(A)}`, `host: ${appHost(BOB)}`];
+    const twice = await request(two);
+    expect(statuses(twice)).toEqual([400]);
+    expect(twice).toContain('host_ambiguous');
+    expect(statuses(await request(two.reverse()))).toEqual([400]);
+    expect(statuses(await request([]))).toEqual([400]);
+    const upgrade = await request(
+      [`Host: ${appHost(A)}`, `Host: ${appHost(A)}`],
+      [
+        `Origin: ${appOrigin(A)}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      ],
+    );
+    expect(statuses(upgrade)).toEqual([400]);
+    expect(upgrade).toContain('host_ambiguous');
+  });
 });
 
 describe('path spellings from an app origin', () => {
