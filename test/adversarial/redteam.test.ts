@@ -425,3 +425,137 @@ describe('header bombs', () => {
     expect((await th.client().fetch('/health')).status).toBe(200);
   });
 });
+
+describe('methods no route of the hub serves', () => {
+  it('opens no tunnel for CONNECT, on the hub origin or an app origin', async () => {
+    for (const host of [`localhost:${port}`, appHost(A)]) {
+      const answer = await exchange(
+        `CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookieA}; ${alice.cookieHeader()}\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+      );
+      // Closed without an answer, or refused: never a 200 that opens a tunnel.
+      expect(statuses(answer).filter((s) => s < 300)).toEqual([]);
+    }
+  });
+
+  it('answers a lower-case or unknown method with 4xx and keeps serving', async () => {
+    for (const method of ['post', 'FOO', 'G ET']) {
+      const answer = await exchange(
+        head(method, `${prefix('alice', A)}headers`, ['Connection: close']),
+      );
+      const [status] = statuses(answer);
+      expect(answer.length === 0 || (status >= 400 && status < 500)).toBe(true);
+      expect(answer).not.toMatch(/"headers"/);
+    }
+    await stillServesAlice();
+  });
+
+  it('takes no method override from a header or a form field on the hub API', async () => {
+    const { body } = await alice.json<{ token: string; id: number }>('/api/v1/tokens', {
+      method: 'POST',
+      json: {},
+    });
+    // A cross-site form can POST, never DELETE; a header or field must not turn one into the other.
+    const res = await alice.fetch(`/api/v1/tokens/${body.id}?_method=DELETE`, {
+      method: 'POST',
+      headers: {
+        'x-http-method-override': 'DELETE',
+        'x-method-override': 'DELETE',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: '_method=DELETE',
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    const list = await alice.json<{ id: number }[]>('/api/v1/tokens');
+    expect(list.body.map((t) => t.id)).toContain(body.id);
+  });
+});
+
+describe('hostile JSON bodies on the hub API', () => {
+  afterEach(() => {
+    // The hub runs in this process: its prototype is ours.
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it.each([
+    ['/api/v1/tokens', '{"__proto__": {"polluted": 1, "admin": true}, "note": "x"}'],
+    ['/api/v1/tokens', '{"constructor": {"prototype": {"polluted": 1}}}'],
+    [
+      '/api/v1/containers',
+      '{"mapping_id": "m", "configurables": {"__proto__": {"polluted": 1}, "resolution": {"__proto__": {"admin": true}}}}',
+    ],
+    [
+      '/api/v1/me/password',
+      '{"__proto__": {"admin": true}, "current_password": "x", "new_password": "y"}',
+    ],
+  ])('does not let %s pollute prototypes, and answers below 500', async (path, body) => {
+    const res = await alice.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBeLessThan(500);
+    const me = await alice.json<{ admin: boolean }>('/api/v1/me');
+    expect(me.body.admin).toBe(false);
+  });
+
+  it('answers deep nesting, a body over the limit and malformed JSON with 4xx', async () => {
+    for (const [body, status] of [
+      // Deep, but under max_body_bytes (64 KiB): the parser and the schema see it all.
+      [`{"note": ${'['.repeat(30_000)}${']'.repeat(30_000)}}`, 400],
+      [`{"note": "${'x'.repeat(200_000)}"}`, 413],
+      ['{"note": "x"', 400],
+      ['\u0000{}', 400],
+      ['{"note": "x", "note": {"$gt": ""}}', 400],
+    ] as const) {
+      const res = await alice.fetch('/api/v1/tokens', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect([body.slice(0, 12), res.status]).toEqual([body.slice(0, 12), status]);
+    }
+    expect((await alice.fetch('/api/v1/me')).status).toBe(200);
+  });
+});
+
+describe('one user flooding the hub', () => {
+  it('answers 100 parallel starts of an app she may not start with 4xx, and bob still gets answers', async () => {
+    const starts = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        alice.fetch('/api/v1/containers', { method: 'POST', json: { mapping_id: `none-${i}` } }),
+      ),
+    );
+    for (const res of starts) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    const bob = await th.loginAs('bob', 'bob-password-123');
+    expect((await bob.fetch('/api/v1/me')).status).toBe(200);
+  });
+
+  it('keeps answering others while one client holds many half-sent requests', async () => {
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
+              s.write(
+                `GET ${prefix('alice', A)}headers HTTP/1.1\r\nHost: ${appHost(A)}\r\nX-Slow: `,
+              );
+              resolve(s);
+            });
+            s.on('error', () => undefined);
+          }),
+      ),
+    );
+    try {
+      await stillServesAlice();
+      expect((await th.client().fetch('/health')).status).toBe(200);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+});
