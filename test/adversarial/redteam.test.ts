@@ -309,6 +309,46 @@ describe('Host and request-target games on app origins', () => {
   });
 });
 
+describe('hop-by-hop header abuse', () => {
+  const echoed = (answer: string): EchoedRequest =>
+    JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as EchoedRequest;
+  const HUB_SET = ['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
+
+  // `Connection` lets a client name per-hop headers for the proxy to drop; naming the ones the
+  // hub itself sets would hide from the app where the request came from (the app would see the
+  // hub's address as the peer and its own address as the Host).
+  it('cannot make the proxy drop the headers the hub sets for the app', async () => {
+    const path = `${prefix('alice', A)}headers`;
+    const plain = echoed(await exchange(head('GET', path, ['Connection: close'])));
+    const named = echoed(
+      await exchange(
+        head('GET', path, [
+          'Connection: close, Host, X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto, Cookie',
+        ]),
+      ),
+    );
+    for (const name of HUB_SET) {
+      expect([name, headerOf(named, name)]).toEqual([name, headerOf(plain, name)]);
+      expect(headerOf(plain, name)).toHaveLength(1);
+    }
+    expect(headerOf(named, 'x-forwarded-host')).toEqual([appHost(A)]);
+  });
+
+  it('still drops the per-hop headers a client names', async () => {
+    const answer = await exchange(
+      head('GET', `${prefix('alice', A)}headers`, [
+        'Connection: close, X-Trace',
+        'X-Trace: 1',
+        'Keep-Alive: timeout=5',
+        'Proxy-Connection: keep-alive',
+      ]),
+    );
+    const got = echoed(answer);
+    for (const name of ['x-trace', 'keep-alive', 'proxy-connection'])
+      expect([name, headerOf(got, name)]).toEqual([name, []]);
+  });
+});
+
 describe('path spellings from an app origin', () => {
   it.each([
     `${prefix('alice', A)}%2e%2e/%2e%2e/%2e%2e/bob/containers/${BOB}/headers`,
