@@ -397,6 +397,29 @@ describe('WebSocket upgrades where none belongs', () => {
       }),
     ).toBe(404);
   });
+
+  it.each(['h2c', 'TLS/1.2', 'websocket, h2c'])(
+    'relays no tunnel for Upgrade: %s that is not a WebSocket handshake',
+    async (upgrade) => {
+      const answer = await exchange(
+        [
+          `GET ${prefix('alice', A)}headers HTTP/1.1`,
+          `Host: ${appHost(A)}`,
+          `Origin: ${appOrigin(A)}`,
+          `Cookie: ${cookieA}`,
+          `Upgrade: ${upgrade}`,
+          'Connection: Upgrade, HTTP2-Settings',
+          'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const [status] = statuses(answer);
+      expect(status).not.toBe(101);
+      expect(status).toBeLessThan(500);
+      await stillServesAlice();
+    },
+  );
 });
 
 describe('cookie tossing between sibling app origins', () => {
