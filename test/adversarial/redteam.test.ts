@@ -153,6 +153,12 @@ describe('request smuggling through the proxy: one request in, one framed reques
       ['Transfer-Encoding: chunked'],
       `+5\r\nhello\r\n0\r\n\r\n${inner}`,
     ],
+    ['a Content-Length with a sign', ['Content-Length: +5'], `hello${inner}`],
+    ['a Content-Length in hex', ['Content-Length: 0x5'], `hello${inner}`],
+    ['an unknown transfer coding', ['Transfer-Encoding: xchunked'], `0\r\n\r\n${inner}`],
+    ['a bare CR in a header value', ['X-A: a\rTransfer-Encoding: chunked'], `0\r\n\r\n${inner}`],
+    ['a NUL in a header value', ['X-A: a\u0000b', 'Content-Length: 5'], `hello${inner}`],
+    ['a chunk without its CRLF', ['Transfer-Encoding: chunked'], `5\r\nhelloXX0\r\n\r\n${inner}`],
   ])('refuses %s with 400 and nothing of it reaches any app', async (_name, headers, body) => {
     const answer = await exchange(
       head('POST', sink, [`Origin: ${appOrigin(A)}`, ...headers]) + body,
@@ -184,6 +190,16 @@ describe('request smuggling through the proxy: one request in, one framed reques
     const echoed = JSON.parse(answer.slice(answer.lastIndexOf('\r\n\r\n') + 4)) as EchoedRequest;
     expect(echoed.path).toBe(next);
     expect(echoed.method).toBe('GET');
+  });
+
+  it('forwards the body of a GET as a body, never as a request of its own', async () => {
+    const answer = await exchange(
+      head('GET', sink, [`Content-Length: ${inner.length}`]) +
+        inner +
+        head('GET', `${prefix('alice', A)}third/headers`, ['Connection: close']),
+    );
+    expect(statuses(answer)).toEqual([200, 200]);
+    expect(answer).not.toContain(prefix('bob', BOB));
   });
 
   it('forwards a chunked body with extensions and trailers once, as its bytes', async () => {
