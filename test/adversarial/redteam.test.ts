@@ -245,6 +245,28 @@ describe('Host and request-target games on app origins', () => {
     expect(answer).not.toMatch(/alice/);
   });
 
+  it('serves no app content on the hub origin through an absolute-form target naming an app origin', async () => {
+    for (const [target, cookie] of [
+      [`http://${appHost(A)}${prefix('alice', A)}headers`, cookieA],
+      [`http://localhost:${port}${prefix('bob', BOB)}headers`, alice.cookieHeader()],
+      ['*', `${cookieA}; ${alice.cookieHeader()}`],
+    ]) {
+      const answer = await exchange(
+        [
+          `OPTIONS ${target} HTTP/1.1`,
+          `Host: localhost:${port}`,
+          `Cookie: ${cookie}`,
+          'Connection: close',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const [status] = statuses(answer);
+      expect([target, status < 500]).toEqual([target, true]);
+      expect(answer).not.toMatch(/"headers"/);
+    }
+  });
+
   it('takes no hint from X-Forwarded-Host or -Proto without trust_proxy', async () => {
     const res = await alice.fetch(`${prefix('alice', A)}page`, {
       headers: {
