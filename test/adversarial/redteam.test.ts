@@ -636,6 +636,47 @@ describe('one user flooding the hub', () => {
     expect((await bob.fetch('/api/v1/me')).status).toBe(200);
   });
 
+  it('answers 300 pipelined requests in order, each with its own answer', async () => {
+    const paths = Array.from({ length: 300 }, (_, i) => `${prefix('alice', A)}p${i}/headers`);
+    const answer = await exchange(
+      paths
+        .map((p, i) => head('GET', p, i === paths.length - 1 ? ['Connection: close'] : []))
+        .join(''),
+    );
+    expect(statuses(answer)).toEqual(paths.map(() => 200));
+    const echoedPaths = [...answer.matchAll(/"path":"([^"]+)"/g)].map((m) => m[1]);
+    expect(echoedPaths).toEqual(paths);
+  });
+
+  it('keeps answering others while one user holds 300 WebSockets to her app', async () => {
+    const open = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://${appHost(A)}${prefix('alice', A)}ws`, {
+          headers: { cookie: cookieA, origin: appOrigin(A) },
+          lookup: loopbackLookup,
+        } as WebSocket.ClientOptions);
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    const sockets: WebSocket[] = [];
+    try {
+      for (let i = 0; i < 30; i++)
+        sockets.push(...(await Promise.all(Array.from({ length: 10 }, open))));
+      expect(sockets.filter((ws) => ws.readyState === WebSocket.OPEN)).toHaveLength(300);
+      const last = sockets[sockets.length - 1];
+      const echoed = new Promise<string>((resolve) =>
+        last.once('message', (data: Buffer) => resolve(data.toString())),
+      );
+      last.send('still here');
+      expect(await echoed).toBe('still here');
+      await stillServesAlice();
+      const bob = await th.loginAs('bob', 'bob-password-123');
+      expect((await bob.fetch('/api/v1/me')).status).toBe(200);
+    } finally {
+      for (const ws of sockets) ws.terminate();
+    }
+  });
+
   it('keeps answering others while one client holds many half-sent requests', async () => {
     const sockets = await Promise.all(
       Array.from(
