@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { cookieValues } from '../auth/cookies';
 
 /**
  * How a browser logged in on the hub's origin gets into an app's own origin, where the hub's
@@ -25,9 +26,6 @@ export const APP_COOKIE_NAMES = [APP_COOKIE, APP_FRAME_COOKIE].flatMap((n) => [n
 const TICKET_TTL_MS = 60_000;
 const MAX_TICKETS = 10_000;
 const MAX_REMEMBERED = 100_000;
-// More than a browser keeps for one site (Chrome 180), so tossed cookies cannot crowd out the
-// real one; a request with more pays at most this many HMACs.
-const MAX_APP_COOKIE_VALUES = 256;
 
 /** What a ticket carries from the hub origin to the app origin. */
 export interface TicketGrant {
@@ -81,8 +79,10 @@ export class AppAccess {
   sessionOf(req: IncomingMessage, urlId: string): string | null {
     const header = req.headers.cookie;
     if (!header?.includes(APP_COOKIE)) return null;
-    // One pass over the header for all four names; they are then tried in their order.
-    const values = appCookieValues(header);
+    // Every value of the four names, not only the first: a page on a sibling app origin can set
+    // `hub-app=x; Domain=<apps domain>; Path=/user/...` from script, and the browser sends that
+    // longer-path cookie ahead of the real host-only one, which would lock the owner out.
+    const values = cookieValues(header, APP_COOKIE_NAMES);
     for (const value of values) {
       const hash = this.verify(urlId, value);
       if (hash) return hash;
@@ -139,26 +139,4 @@ export class AppAccess {
         this.tickets.delete(k);
       }
   }
-}
-
-/**
- * The values of each app cookie name in a Cookie header, in `APP_COOKIE_NAMES` order, each
- * name's in header order. Every value counts, not only the first: a page on a sibling app origin
- * can set `hub-app=x; Domain=<apps domain>; Path=/user/...` from script, and the browser sends
- * that longer-path cookie ahead of the real host-only one, which would lock the owner out of
- * every app. Bounded, since each value costs an HMAC.
- */
-function appCookieValues(header: string): string[] {
-  const values: string[][] = APP_COOKIE_NAMES.map(() => []);
-  let count = 0;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const at = APP_COOKIE_NAMES.indexOf(part.slice(0, eq).trim());
-    const value = at >= 0 ? part.slice(eq + 1).trim() : '';
-    if (!value) continue;
-    values[at].push(value);
-    if (++count >= MAX_APP_COOKIE_VALUES) break;
-  }
-  return values.flat();
 }

@@ -1,7 +1,13 @@
 import net from 'node:net';
 import WebSocket from 'ws';
 import { type EchoContainer, runEcho } from '../helpers/echo-image';
-import { type Client, type TestHub, bootHub, loopbackLookup } from '../helpers/hub';
+import {
+  type Client,
+  type TestHub,
+  bootHub,
+  loopbackDispatcher,
+  loopbackLookup,
+} from '../helpers/hub';
 import { type EchoedRequest, headerOf } from '../integration/proxy-client';
 import { newUrlId } from '../integration/proxy-harness';
 
@@ -479,6 +485,36 @@ describe('cookie tossing between sibling app origins', () => {
     expect(statuses(res)).toEqual([200]);
     const body = JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4)) as EchoedRequest;
     expect(headerOf(body, 'cookie')).toEqual(['app=kept']);
+  });
+
+  it('still admits a share viewer when a tossed hub-share cookie comes before theirs', async () => {
+    const [u, b] = [await th.hub.users.get('alice'), await th.hub.users.get('bob')];
+    const share = await th.hub.shares.create({
+      owner: { userId: u.id, name: u.name },
+      urlId: A,
+      mode: 'view',
+      viewer: { id: b.id, name: b.name },
+    });
+    const bob = await th.loginAs('bob', 'bob-password-123');
+    const link = await bob.fetch(`/share/${share.id}`);
+    expect(link.status).toBe(302);
+    const ticket = await fetch(link.headers.get('location')!, {
+      redirect: 'manual',
+      dispatcher: loopbackDispatcher,
+    } as never);
+    const real = ticket.headers.getSetCookie()[0].split(';')[0];
+    expect(real).toMatch(/^hub-share=/);
+    const tossed = Array.from(
+      { length: 40 },
+      (_, i) => `hub-share=${share.id}.-.${'A'.repeat(42)}${i % 10}`,
+    );
+    const answer = await exchange(
+      head('GET', `${prefix('alice', A)}headers`, ['Connection: close']).replace(
+        `Cookie: ${cookieA}`,
+        `Cookie: ${tossed.join('; ')}; ${real}`,
+      ),
+    );
+    expect(statuses(answer)).toEqual([200]);
   });
 
   it('forwards no hub cookie however the Cookie header is split or spelled', async () => {
