@@ -414,6 +414,38 @@ describe('path spellings from an app origin', () => {
   });
 });
 
+describe('where a ticket sends the browser', () => {
+  it.each([
+    `//user/alice//containers/${A}//evil.example/x`,
+    `/user/alice/containers/${A}/x/..//evil.example`,
+    `/user/alice/containers/${A}/%2f%2fevil.example`,
+    `/user/alice/containers/${A}/\\evil.example`,
+  ])('lands on a path of the app origin itself: %s', async (path) => {
+    const first = await exchange(
+      [
+        `GET ${path} HTTP/1.1`,
+        `Host: localhost:${port}`,
+        `Cookie: ${alice.cookieHeader()}`,
+        'Accept: text/html',
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    expect(statuses(first)).toEqual([302]);
+    const ticket = /^location: (.*)$/im.exec(first)![1].trim();
+    expect(new URL(ticket).origin).toBe(appOrigin(A));
+    const res = await fetch(ticket, {
+      redirect: 'manual',
+      dispatcher: loopbackDispatcher,
+    } as never);
+    expect(res.status).toBe(302);
+    const next = res.headers.get('location')!;
+    expect(next).toMatch(/^\/user\/alice\/containers\//);
+    expect(new URL(next, appOrigin(A)).origin).toBe(appOrigin(A));
+  });
+});
+
 describe('WebSocket upgrades where none belongs', () => {
   it.each(['/api/v1/me', '/login', '/', `/hub/launcher`])(
     'answers an upgrade to the hub path %s without switching protocols',
