@@ -444,6 +444,20 @@ describe('where a ticket sends the browser', () => {
     expect(next).toMatch(/^\/user\/alice\/containers\//);
     expect(new URL(next, appOrigin(A)).origin).toBe(appOrigin(A));
   });
+
+  it.each([
+    ['many segments', `${'x/'.repeat(5000)}headers`],
+    ['many dot segments', `${'x/../'.repeat(2500)}headers`],
+    ['many encoded dots', `${'%2e/'.repeat(3000)}headers`],
+    ['many slashes', `${'/'.repeat(10_000)}headers`],
+  ])('answers a path of %s below 500 and keeps serving', async (_name, rest) => {
+    const answer = await exchange(
+      head('GET', `${prefix('alice', A)}${rest}`, ['Connection: close']),
+    );
+    const [status] = statuses(answer);
+    expect(status).toBeLessThan(500);
+    await stillServesAlice();
+  });
 });
 
 describe('WebSocket upgrades where none belongs', () => {
