@@ -93,6 +93,29 @@ function signedBy(keys: readonly string[], name: string, value: string, signatur
   return false;
 }
 
+// More than a browser keeps for one site (Chrome 180): tossed cookies cannot crowd out the real
+// one, and a request with more costs at most this many MAC checks.
+const MAX_COOKIE_VALUES = 256;
+
+/**
+ * The values of the cookies called any of `names` (raw, not decoded, empty ones left out), in
+ * the order of `names`, each name's in header order; at most MAX_COOKIE_VALUES in all.
+ */
+export function cookieValues(header: string, names: readonly string[]): string[] {
+  const values: string[][] = names.map(() => []);
+  let count = 0;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const at = names.indexOf(part.slice(0, eq).trim());
+    const value = at >= 0 ? part.slice(eq + 1).trim() : '';
+    if (!value) continue;
+    values[at].push(value);
+    if (++count >= MAX_COOKIE_VALUES) break;
+  }
+  return values.flat();
+}
+
 /** The first cookie called `name` in a Cookie header, as `cookies` picks it; raw, not decoded. */
 export function cookieValue(header: string, name: string): string | undefined {
   for (const part of header.split(';')) {

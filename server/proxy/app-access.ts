@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { cookieValues } from '../auth/cookies';
 
 /**
  * How a browser logged in on the hub's origin gets into an app's own origin, where the hub's
@@ -78,10 +79,12 @@ export class AppAccess {
   sessionOf(req: IncomingMessage, urlId: string): string | null {
     const header = req.headers.cookie;
     if (!header?.includes(APP_COOKIE)) return null;
-    // One pass over the header for all four names; they are then tried in their order.
-    const values = appCookieValues(header);
+    // Every value of the four names, not only the first: a page on a sibling app origin can set
+    // `hub-app=x; Domain=<apps domain>; Path=/user/...` from script, and the browser sends that
+    // longer-path cookie ahead of the real host-only one, which would lock the owner out.
+    const values = cookieValues(header, APP_COOKIE_NAMES);
     for (const value of values) {
-      const hash = value ? this.verify(urlId, value) : null;
+      const hash = this.verify(urlId, value);
       if (hash) return hash;
     }
     return null;
@@ -136,16 +139,4 @@ export class AppAccess {
         this.tickets.delete(k);
       }
   }
-}
-
-/** The first value of each app cookie name in a Cookie header, in `APP_COOKIE_NAMES` order. */
-function appCookieValues(header: string): (string | undefined)[] {
-  const values: (string | undefined)[] = new Array(APP_COOKIE_NAMES.length).fill(undefined);
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const at = APP_COOKIE_NAMES.indexOf(part.slice(0, eq).trim());
-    if (at >= 0 && values[at] === undefined) values[at] = part.slice(eq + 1).trim();
-  }
-  return values;
 }

@@ -62,6 +62,10 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+// Set by the hub for the app (forward-headers.ts): a client naming them in `Connection` must not
+// make them vanish, or the app would take the hub for the peer and its own address for the Host.
+const HUB_SET = new Set(['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
+
 /** The request headers for the app: the client's (already rewritten by the hub), minus hop-by-hop. */
 function upstreamHeaders(headers: IncomingHttpHeaders): string[] {
   const connection = headers.connection;
@@ -72,7 +76,7 @@ function upstreamHeaders(headers: IncomingHttpHeaders): string[] {
       : null;
   const out: string[] = [];
   for (const key in headers) {
-    if (HOP_BY_HOP.has(key) || named?.has(key)) continue;
+    if (HOP_BY_HOP.has(key) || (named?.has(key) && !HUB_SET.has(key))) continue;
     const value = headers[key];
     if (value === undefined) continue;
     if (typeof value === 'string') out.push(key, value);

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { cookieValue } from '../auth/cookies';
+import { cookieValues } from '../auth/cookies';
 
 /**
  * How a share link's viewer gets into the shared app's origin. Like the owner's app ticket
@@ -81,9 +81,10 @@ export class ShareAccess {
   read(req: IncomingMessage, urlId: string): ShareCookie | null {
     const header = req.headers.cookie;
     if (!header?.includes(SHARE_COOKIE)) return null;
-    for (const name of SHARE_COOKIE_NAMES) {
-      const value = cookieValue(header, name);
-      const parts = value?.split('.');
+    // Every value, not only the first: a sibling app origin's page can toss `hub-share=x;
+    // Domain=<apps domain>; Path=/user/...` ahead of the real one (as for hub-app, app-access.ts).
+    for (const value of cookieValues(header, SHARE_COOKIE_NAMES)) {
+      const parts = value.split('.');
       if (!parts || parts.length !== 3) continue;
       const [shareId, binding, mac] = parts;
       const given = Buffer.from(mac);

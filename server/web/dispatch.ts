@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { hasManyHosts, manyHosts } from '../proxy/host-header';
+import { rejectUpgrade, sendError } from '../proxy/responses';
 
 /** What answers requests before Koa (the user-container proxy). */
 export interface RawHandler {
@@ -16,11 +18,13 @@ export interface RawHandler {
  */
 export function createHubServer(proxy: RawHandler, koa: http.RequestListener): http.Server {
   const server = http.createServer((req, res) => {
-    if (proxy.handles(req)) void proxy.handleRequest(req, res);
+    if (hasManyHosts(req)) sendError(req, res, manyHosts(), undefined, null);
+    else if (proxy.handles(req)) void proxy.handleRequest(req, res);
     else void koa(req, res);
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (proxy.handles(req)) void proxy.handleUpgrade(req, socket, head);
+    if (hasManyHosts(req)) rejectUpgrade(socket, manyHosts());
+    else if (proxy.handles(req)) void proxy.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   // Long-lived VNC WebSockets and SSE progress streams must not be cut by Node's defaults.
