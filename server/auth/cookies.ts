@@ -70,8 +70,11 @@ export function sessionCookieReader(
     const header = req.headers.cookie;
     if (!header?.includes(SESSION_COOKIE)) return undefined;
     const name = cookieName(SESSION_COOKIE, secureCookies(req, policy));
-    const value = cookieValue(header, name);
-    const signature = cookieValue(header, `${name}.sig`);
+    // Two session cookies mean a sibling host under a shared parent domain (an app origin) set
+    // one with Domain= (cookie tossing), and the browser may send either first: taking one
+    // would let that page sign its owner in as someone else. Neither is taken.
+    const value = onlyCookieValue(header, name);
+    const signature = onlyCookieValue(header, `${name}.sig`);
     if (value === undefined || signature === undefined) return undefined;
     const cacheKey = `${name}\n${signature}`;
     if (verified.get(cacheKey) === value) return value;
@@ -114,6 +117,18 @@ export function cookieValues(header: string, names: readonly string[]): string[]
     if (++count >= MAX_COOKIE_VALUES) break;
   }
   return values.flat();
+}
+
+/** The one cookie called `name` in a Cookie header (raw); undefined when none or several. */
+function onlyCookieValue(header: string, name: string): string | undefined {
+  let found: string | undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    if (found !== undefined) return undefined;
+    found = part.slice(eq + 1).trim();
+  }
+  return found;
 }
 
 /** The first cookie called `name` in a Cookie header, as `cookies` picks it; raw, not decoded. */

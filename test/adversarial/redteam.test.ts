@@ -563,6 +563,41 @@ describe('cookie tossing between sibling app origins', () => {
     expect(statuses(answer)).toEqual([200]);
   });
 
+  // Over plain http a page on an app origin under the hub's parent domain can also set the
+  // hub's own cookie (`hub-session=<mallory's>; hub-session.sig=...; Domain=...; Path=/api/`),
+  // which the browser sends ahead of alice's. (Over https only `__Host-hub-session` is read,
+  // which no page can set with Domain=.)
+  it("never takes a tossed hub-session: alice's API calls never run as mallory", async () => {
+    const sessionPair = (c: Client) =>
+      c
+        .cookieHeader()
+        .split('; ')
+        .filter((p) => /^hub-session(\.sig)?=/.test(p))
+        .join('; ');
+    const mallory = await th.userClient('mallory');
+    const tossed = sessionPair(mallory);
+    const own = sessionPair(alice);
+    expect(tossed).toMatch(/hub-session=.*hub-session\.sig=/);
+    const me = (cookie: string) =>
+      fetch(`${th.url}/api/v1/me`, {
+        headers: { cookie },
+        dispatcher: loopbackDispatcher,
+      } as never);
+    expect(((await (await me(own)).json()) as { name: string }).name).toBe('alice');
+    for (const cookie of [`${tossed}; ${own}`, `${own}; ${tossed}`]) {
+      const res = await me(cookie);
+      expect(res.status).toBe(401);
+    }
+    // Nor on the proxy, where the hub origin reads the same cookie for a container path.
+    const res = await fetch(`${th.url}${prefix('alice', A)}headers`, {
+      headers: { cookie: `${tossed}; ${own}` },
+      redirect: 'manual',
+      dispatcher: loopbackDispatcher,
+    } as never);
+    expect([302, 401, 404]).toContain(res.status);
+    expect(res.headers.get('location') ?? '').not.toContain('_hub/ticket');
+  });
+
   it('forwards no hub cookie however the Cookie header is split or spelled', async () => {
     const answer = await exchange(
       [

@@ -32,7 +32,6 @@ describe('sessionCookieReader', () => {
       `${SESSION_COOKIE}=tampered; ${signed('v4').split('; ')[1]}`,
       `${SESSION_COOKIE}=v5`,
       `x${signed('v6')}`,
-      `${signed('first')}; ${signed('second')}`,
       '',
     ];
     for (const cookie of headers) {
@@ -44,6 +43,21 @@ describe('sessionCookieReader', () => {
         ours: jar.get(SESSION_COOKIE, { signed: true }),
       });
     }
+  });
+
+  it('takes no session from a header with two, whichever is valid (a tossed cookie)', () => {
+    // A page on a sibling host sets its own valid session with Domain= and a longer Path, so
+    // the browser sends it first; the owner's follows. Neither is taken (not the first, as the
+    // cookies package would).
+    const read = sessionCookieReader(KEYS);
+    expect(read(request(`${signed('mallory')}; ${signed('alice')}`))).toBeUndefined();
+    expect(read(request(`${signed('alice')}; ${signed('mallory')}`))).toBeUndefined();
+    expect(read(request(`${signed('alice')}; ${SESSION_COOKIE}=junk`))).toBeUndefined();
+    expect(read(request(`${signed('alice')}; ${SESSION_COOKIE}.sig=junk`))).toBeUndefined();
+    // The owner's alone, next to unrelated cookies of similar names, is still read.
+    expect(read(request(`${SESSION_COOKIE}x=1; ${signed('alice')}; x${SESSION_COOKIE}=2`))).toBe(
+      'alice',
+    );
   });
 
   it('remembers a verified pair without ever accepting a different value under it', () => {
