@@ -25,6 +25,9 @@ export const APP_COOKIE_NAMES = [APP_COOKIE, APP_FRAME_COOKIE].flatMap((n) => [n
 
 const TICKET_TTL_MS = 60_000;
 const MAX_TICKETS = 10_000;
+// Live tickets of one session: a browser opening many apps at once needs a few; past this its
+// own oldest go, so one user's flood cannot push other users' tickets out of the table.
+const MAX_TICKETS_PER_SESSION = 50;
 const MAX_REMEMBERED = 100_000;
 
 /** What a ticket carries from the hub origin to the app origin. */
@@ -43,6 +46,8 @@ interface StoredTicket extends TicketGrant {
 
 export class AppAccess {
   private readonly tickets = new Map<string, StoredTicket>();
+  /** Live tickets by session hash, oldest first. */
+  private readonly bySession = new Map<string, Set<string>>();
   private readonly hubOrigins = new Map<string, string>();
   private readonly verified = new Map<string, string>();
 
@@ -54,8 +59,12 @@ export class AppAccess {
   /** A one-time ticket valid for a minute. */
   issue(grant: TicketGrant): string {
     const t = randomBytes(32).toString('base64url');
+    let own = this.bySession.get(grant.sessionHash);
+    if (!own) this.bySession.set(grant.sessionHash, (own = new Set()));
+    if (own.size >= MAX_TICKETS_PER_SESSION) this.drop(own.values().next().value as string);
     if (this.tickets.size >= MAX_TICKETS) this.dropExpired(true);
     this.tickets.set(t, { ...grant, expires: this.now() + TICKET_TTL_MS });
+    own.add(t);
     this.rememberHubOrigin(grant.urlId, grant.hubOrigin);
     return t;
   }
@@ -64,7 +73,7 @@ export class AppAccess {
   redeem(ticket: string, urlId: string): TicketGrant | null {
     const stored = this.tickets.get(ticket);
     if (!stored) return null;
-    this.tickets.delete(ticket);
+    this.drop(ticket);
     if (stored.expires <= this.now() || stored.urlId !== urlId) return null;
     const { expires: _expires, ...grant } = stored;
     return grant;
@@ -131,12 +140,22 @@ export class AppAccess {
 
   private dropExpired(force: boolean): void {
     const t = this.now();
-    for (const [k, v] of this.tickets) if (v.expires <= t) this.tickets.delete(k);
-    // Still full of live tickets (a flood): the oldest go first, Map keeps insertion order.
+    for (const [k, v] of this.tickets) if (v.expires <= t) this.drop(k);
+    // Still full of live tickets (many sessions at once): the oldest go first, Map keeps
+    // insertion order.
     if (force)
       for (const k of this.tickets.keys()) {
         if (this.tickets.size < MAX_TICKETS) break;
-        this.tickets.delete(k);
+        this.drop(k);
       }
+  }
+
+  private drop(ticket: string): void {
+    const stored = this.tickets.get(ticket);
+    if (!stored) return;
+    this.tickets.delete(ticket);
+    const own = this.bySession.get(stored.sessionHash);
+    own?.delete(ticket);
+    if (own?.size === 0) this.bySession.delete(stored.sessionHash);
   }
 }

@@ -118,6 +118,28 @@ describe('AppAccess', () => {
     expect(access.redeem(t3, ID)).toBeNull();
   });
 
+  it("keeps other sessions' tickets when one session floods the table", () => {
+    const access = new AppAccess('key');
+    const victim = { ...grant, sessionHash: 'v'.repeat(64) };
+    const kept = access.issue(victim);
+    const flood = Array.from({ length: 20_000 }, () => access.issue(grant));
+    expect(access.redeem(kept, ID)).toEqual(victim);
+    // The flooder keeps only its own 50 newest tickets; its older ones are gone.
+    const live = (ts: string[]) => ts.filter((t) => access.redeem(t, ID) !== null).length;
+    expect(live(flood.slice(-60, -50))).toBe(0);
+    expect(live(flood.slice(-50))).toBe(50);
+    expect(access.redeem(flood[0], ID)).toBeNull();
+  });
+
+  it('still drops the oldest tickets when many sessions fill the table together', () => {
+    const access = new AppAccess('key');
+    const first = access.issue({ ...grant, sessionHash: 's-first' });
+    for (let i = 0; i < 10_000; i++) access.issue({ ...grant, sessionHash: `s-${i}` });
+    expect(access.redeem(first, ID)).toBeNull();
+    const last = access.issue({ ...grant, sessionHash: 's-last' });
+    expect(access.redeem(last, ID)).not.toBeNull();
+  });
+
   it('binds the cookie to its app and to the key', () => {
     const access = new AppAccess('key');
     const value = access.cookieValue(ID, grant.sessionHash);
