@@ -66,7 +66,7 @@ export function isPassingRefusal(err: unknown): boolean {
   return status !== undefined && (status >= 500 || status === 409 || status === 404);
 }
 
-/** An engine answer with an error status as the error the person who started the app sees. */
+/** An engine answer with an error status as the error the person who asked sees. */
 export function engineRefusal(err: unknown): SpawnFailed {
   const status = statusOf(err) ?? 500;
   const msg = dockerMessage(err).slice(0, 300);
@@ -84,12 +84,12 @@ export function engineRefusal(err: unknown): SpawnFailed {
     );
   if (status === 409)
     return new SpawnFailed(
-      `Swarm is still busy with this app (${msg}); start it again in a few seconds`,
+      `Swarm is still busy with this app (${msg}); try again in a few seconds`,
       409,
       'swarm_conflict',
     );
   return new SpawnFailed(
-    `the swarm manager failed to start the app (${msg}); this is usually passing, so start it again; if it persists, the Docker engine's log on the manager says why`,
+    `the swarm manager failed (${msg}); this is usually passing, so try again; if it persists, the Docker engine's log on the manager says why`,
     503,
     'swarm_error',
   );

@@ -174,7 +174,7 @@ export class SwarmSpawner implements Spawner {
         }
       }
     } catch (err) {
-      await this.removeApp(serviceId ?? name, network, false, true);
+      await this.removeApp(serviceId ?? name, network, true);
       throw this.explain(err);
     }
   }
@@ -201,7 +201,7 @@ export class SwarmSpawner implements Spawner {
         const held = await docker.inspectService(name);
         if (held?.Spec?.Labels?.[LABELS.urlId] === urlId) return held.ID;
         if (held && this.ownerOf(held) !== 'self') throw nameTaken(name);
-        if (held) await this.removeApp(held.ID, held.Spec?.Labels?.[SWARM_NETWORK_LABEL], false);
+        if (held) await this.removeApp(held.ID, held.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
         if (Date.now() + RETRY_PAUSE_MS >= deadline) throw err;
         await pause();
       }
@@ -315,31 +315,31 @@ export class SwarmSpawner implements Spawner {
     if (!existing) return;
     if (this.ownerOf(existing) !== 'self') throw nameTaken(name);
     this.log.info({ name }, 'removing leftover service with the same name');
-    await this.removeApp(existing.ID, existing.Spec?.Labels?.[SWARM_NETWORK_LABEL], true);
+    // Its network is named after its own url_id: no need to wait for it within the start.
+    await this.removeApp(existing.ID, existing.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
   }
 
   /**
    * Removes the service at once (the proxy's route goes with the caller), then the network: its
    * container lingers 6-16 s after the service, so the network is retried in the background.
-   * An engine that does not answer fails the removal (DockerUnavailable: the app may still run)
-   * unless `quiet` (the clean-up after a failed start, whose own error is the one to report).
+   * An engine that does not answer or refuses fails the removal (the app may still run: a stop
+   * that said otherwise would leave it running unlisted, and the next start of the grant would
+   * find its name held) unless `quiet` (the clean-up after a failed start, whose own error is
+   * the one to report).
    */
   private async removeApp(
     service: string,
     network: string | undefined,
-    wait: boolean,
     quiet = false,
   ): Promise<void> {
     try {
       await this.docker.removeService(service);
     } catch (err) {
-      if (err instanceof DockerUnavailable && !quiet) throw err;
+      if (!quiet) throw this.explain(err);
       this.log.warn({ service, err: dockerMessage(err) }, 'service remove failed');
     }
     if (!network) return;
-    const done = this.removeNetwork(network);
-    if (wait) await done;
-    else void done;
+    void this.removeNetwork(network);
   }
 
   private async removeNetwork(network: string): Promise<void> {
@@ -413,7 +413,7 @@ export class SwarmSpawner implements Spawner {
 
   async stop(urlId: string): Promise<void> {
     for (const s of await this.own(urlId))
-      await this.removeApp(s.ID, s.Spec?.Labels?.[SWARM_NETWORK_LABEL], false);
+      await this.removeApp(s.ID, s.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
   }
 
   async inspect(urlId: string): Promise<ContainerInfo | null> {

@@ -68,6 +68,7 @@ function defaults(r: Seen, query: URLSearchParams): Answer {
   if (method === 'GET' && p.startsWith('/images/')) return [200, { Id: 'sha256:1', Config: {} }];
   if (method === 'GET' && /^\/services\/svc\d+$/.test(p)) return [200, svc(p.slice(10), URL_ID)];
   if (method === 'GET' && p.startsWith('/services/')) return [404, { message: 'no such service' }];
+  if (method === 'GET' && p === '/services') return [200, [svc('svc9', URL_ID)]];
   if (method === 'GET' && p === '/tasks') {
     const id = (JSON.parse(query.get('filters') ?? '{}') as { service?: string[] }).service?.[0];
     const n = Number(id?.slice(3));
@@ -130,12 +131,13 @@ const is =
   (r: Seen): boolean =>
     r.method === method && (typeof p === 'string' ? r.path === p : p.test(r.path));
 
-function start(startTimeoutMs = 10_000) {
+function spawner(startTimeoutMs = 10_000) {
   const docker = createDockerClient(path.join(dir, 'docker.sock'), 5000, {});
-  return swarmSpawner(docker, { realm: REALM, selfId: SELF, startTimeoutMs }).start(
-    spawnRequest(URL_ID),
-    () => undefined,
-  );
+  return swarmSpawner(docker, { realm: REALM, selfId: SELF, startTimeoutMs });
+}
+
+function start(startTimeoutMs?: number) {
+  return spawner(startTimeoutMs).start(spawnRequest(URL_ID), () => undefined);
 }
 
 const creates = () => seen.filter(is('POST', '/services/create')).length;
@@ -255,4 +257,17 @@ it('tells whose fault a task that did not run was', () => {
   expect(taskFault('complete', 'finished')).toBe('app');
   expect(taskFault('failed', 'network sandbox join failed')).toBe('cluster');
   expect(taskFault('shutdown', 'shutdown')).toBe('cluster');
+});
+
+it('a stop the manager refuses fails as 503, not as done: the app may still run', async () => {
+  scripted.push({
+    match: is('DELETE', '/services/svc9'),
+    answer: [500, { message: 'rpc error: code = Unknown desc = raft: proposal dropped' }],
+  });
+  await expect(spawner().stop(URL_ID)).rejects.toMatchObject({
+    status: 503,
+    code: 'swarm_error',
+    message: expect.stringMatching(/proposal dropped.*try again/),
+  });
+  expect(seen).toContainEqual({ method: 'DELETE', path: '/services/svc9' });
 });
