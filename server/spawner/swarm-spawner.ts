@@ -153,8 +153,14 @@ export class SwarmSpawner implements Spawner {
         init: this.settings.init,
         stopGraceSeconds: this.settings.stopGraceSeconds,
       });
-      const create = () =>
-        this.createService(docker, spec as Dockerode.CreateServiceOptions, req.urlId, deadline);
+      const create = (gone?: string) =>
+        this.createService(
+          docker,
+          spec as Dockerode.CreateServiceOptions,
+          req.urlId,
+          deadline,
+          gone,
+        );
       // Joining a network takes most of a second: done while the service is being created.
       [serviceId] = await Promise.all([create(), this.join(docker, network, selfId, deadline)]);
       onProgress('starting', 'waiting for the task to run');
@@ -168,9 +174,10 @@ export class SwarmSpawner implements Spawner {
           // out while the old app's network goes): a new service of the same spec gets a new
           // task, which a restart policy of none would never make.
           this.log.warn({ name, state: err.state, reason: err.reason }, 'task failed; again');
-          await docker.removeService(serviceId);
+          const gone = serviceId;
+          await docker.removeService(gone);
           serviceId = null;
-          serviceId = await create();
+          serviceId = await create(gone);
         }
       }
     } catch (err) {
@@ -183,13 +190,15 @@ export class SwarmSpawner implements Spawner {
    * Creates the service, asking again while the refusal is passing. A name still held is our
    * own old service on its way out (a restart's stop removed it a moment ago) or one whose
    * removal failed: ours is removed and waited for; one this hub did not make is refused. A 5xx
-   * may come after the create went through: a service of the name for this url_id is that one.
+   * may come after the create went through: a service of the name for this url_id is that one,
+   * unless it is `gone`, the one this start has just removed (its network is this start's own).
    */
   private async createService(
     docker: SwarmClient,
     spec: Dockerode.CreateServiceOptions,
     urlId: string,
     deadline: number,
+    gone?: string,
   ): Promise<string> {
     const name = spec.Name as string;
     for (;;) {
@@ -199,9 +208,10 @@ export class SwarmSpawner implements Spawner {
         if (!isPassingRefusal(err)) throw err;
         this.log.warn({ name, err: dockerMessage(err) }, 'service create refused; again');
         const held = await docker.inspectService(name);
-        if (held?.Spec?.Labels?.[LABELS.urlId] === urlId) return held.ID;
-        if (held && this.ownerOf(held) !== 'self') throw nameTaken(name);
-        if (held) await this.removeApp(held.ID, held.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
+        if (held && held.ID === gone) await docker.removeService(held.ID);
+        else if (held?.Spec?.Labels?.[LABELS.urlId] === urlId) return held.ID;
+        else if (held && this.ownerOf(held) !== 'self') throw nameTaken(name);
+        else if (held) await this.removeApp(held.ID, held.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
         if (Date.now() + RETRY_PAUSE_MS >= deadline) throw err;
         await pause();
       }

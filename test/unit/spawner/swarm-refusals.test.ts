@@ -47,7 +47,7 @@ let scripted: Array<{ match: (r: Seen) => boolean; answer: Answer }> = [];
 let taskOf: (n: number) => { State: string; Err?: string } = () => ({ State: 'running' });
 let created = 0;
 
-const svc = (id: string, urlId: string) => ({
+const svc = (id: string, urlId: string, network = NETWORK) => ({
   ID: id,
   CreatedAt: new Date().toISOString(),
   Spec: {
@@ -56,7 +56,7 @@ const svc = (id: string, urlId: string) => ({
       [LABELS.realm]: REALM,
       [LABELS.install]: 'i',
       [LABELS.urlId]: urlId,
-      [SWARM_NETWORK_LABEL]: NETWORK,
+      [SWARM_NETWORK_LABEL]: network,
     },
   },
 });
@@ -155,7 +155,10 @@ const creates = () => seen.filter(is('POST', '/services/create')).length;
       },
       // The name is held by the app of the same grant that the restart has just stopped.
       { match: is('GET', `/services/${NAME}`), answer: [404, { message: 'no such service' }] },
-      { match: is('GET', `/services/${NAME}`), answer: [200, svc('old', 'b'.repeat(32))] },
+      {
+        match: is('GET', `/services/${NAME}`),
+        answer: [200, svc('old', 'b'.repeat(32), 'old-net')],
+      },
       {
         match: is('POST', /\/connect$/),
         answer: [
@@ -180,6 +183,26 @@ const creates = () => seen.filter(is('POST', '/services/create')).length;
     expect(seen).toContainEqual({ method: 'DELETE', path: '/services/svc1' });
     expect(seen.filter(is('POST', /\/connect$/))).toHaveLength(2);
     expect(creates()).toBe(3);
+  },
+);
+
+(OWN_IP ? it : it.skip)(
+  'does not take the service it has just removed for one it made, when its name is still held',
+  async () => {
+    scripted = [
+      {
+        match: (r) => is('POST', '/services/create')(r) && creates() === 2,
+        answer: [409, { message: 'name conflicts with an existing object' }],
+      },
+      // The first service, failed by the cluster and removed, still holds the name a moment.
+      { match: is('GET', `/services/${NAME}`), answer: [404, { message: 'no such service' }] },
+      { match: is('GET', `/services/${NAME}`), answer: [200, svc('svc1', URL_ID)] },
+    ];
+    taskOf = (n) =>
+      n === 1 ? { State: 'failed', Err: 'network sandbox join failed' } : { State: 'running' };
+    expect(await start()).toMatchObject({ id: 'svc2', state: 'running' });
+    expect(creates()).toBe(3);
+    expect(seen).not.toContainEqual({ method: 'DELETE', path: `/networks/${NETWORK}` });
   },
 );
 
