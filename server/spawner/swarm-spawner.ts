@@ -26,6 +26,14 @@ import {
   SWARM_NETWORK_LABEL,
   SWARM_PORT_LABEL,
 } from './swarm-spec';
+import {
+  engineRefusal,
+  isPassingRefusal,
+  RETRY_PAUSE_MS,
+  TASK_ATTEMPTS,
+  taskFault,
+  TaskNotRun,
+} from './swarm-refusals';
 import { latestTask, taskState, type Service, type Task } from './swarm-tasks';
 
 export interface SwarmSpawnerSettings {
@@ -50,13 +58,6 @@ const NETWORK_CLEANUP_MS = 60_000;
  * run as a container (images/hub): the host has no route to overlay subnets, and every target
  * is checked against this process's interfaces before it is handed out.
  */
-/**
- * Task errors that come from the app's spec (a bind source or image missing on the node), not
- * from the cluster: a bad request whichever state Swarm reports them in. A loaded node has been
- * seen to report a missing bind source as `failed` instead of `rejected`.
- */
-const SPEC_FAULT = /bind source path does not exist|invalid mount config|no such image/i;
-
 export class SwarmSpawner implements Spawner {
   private readonly selfId: string | null;
   /** App networks this hub's container has joined (a restarted hub starts empty and re-joins). */
@@ -152,16 +153,91 @@ export class SwarmSpawner implements Spawner {
         init: this.settings.init,
         stopGraceSeconds: this.settings.stopGraceSeconds,
       });
+      const create = (gone?: string) =>
+        this.createService(
+          docker,
+          spec as Dockerode.CreateServiceOptions,
+          req.urlId,
+          deadline,
+          gone,
+        );
       // Joining a network takes most of a second: done while the service is being created.
-      [serviceId] = await Promise.all([
-        docker.createService(spec as Dockerode.CreateServiceOptions),
-        docker.connectNetwork(network, selfId).then(() => this.joined(network)),
-      ]);
+      [serviceId] = await Promise.all([create(), this.join(docker, network, selfId, deadline)]);
       onProgress('starting', 'waiting for the task to run');
-      return await this.waitRunning(docker, serviceId, deadline);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.waitRunning(docker, serviceId, deadline);
+        } catch (err) {
+          if (!(err instanceof TaskNotRun) || err.fault !== 'cluster') throw err;
+          if (attempt >= TASK_ATTEMPTS || Date.now() + RETRY_PAUSE_MS >= deadline) throw err;
+          // A task the cluster failed before the app ran (a sandbox join, an attachment timing
+          // out while the old app's network goes): a new service of the same spec gets a new
+          // task, which a restart policy of none would never make.
+          this.log.warn({ name, state: err.state, reason: err.reason }, 'task failed; again');
+          const gone = serviceId;
+          await docker.removeService(gone);
+          serviceId = null;
+          serviceId = await create(gone);
+        }
+      }
     } catch (err) {
-      await this.removeApp(serviceId ?? name, network, false, true);
+      await this.removeApp(serviceId ?? name, network, true);
       throw this.explain(err);
+    }
+  }
+
+  /**
+   * Creates the service, asking again while the refusal is passing. A name still held is our
+   * own old service on its way out (a restart's stop removed it a moment ago) or one whose
+   * removal failed: ours is removed and waited for; one this hub did not make is refused. A 5xx
+   * may come after the create went through: a service of the name for this url_id is that one,
+   * unless it is `gone`, the one this start has just removed (its network is this start's own).
+   */
+  private async createService(
+    docker: SwarmClient,
+    spec: Dockerode.CreateServiceOptions,
+    urlId: string,
+    deadline: number,
+    gone?: string,
+  ): Promise<string> {
+    const name = spec.Name as string;
+    for (;;) {
+      try {
+        return await docker.createService(spec);
+      } catch (err) {
+        if (!isPassingRefusal(err)) throw err;
+        this.log.warn({ name, err: dockerMessage(err) }, 'service create refused; again');
+        const held = await docker.inspectService(name);
+        if (held && held.ID === gone) await docker.removeService(held.ID);
+        else if (held?.Spec?.Labels?.[LABELS.urlId] === urlId) return held.ID;
+        else if (held && this.ownerOf(held) !== 'self') throw nameTaken(name);
+        else if (held) await this.removeApp(held.ID, held.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
+        if (Date.now() + RETRY_PAUSE_MS >= deadline) throw err;
+        await pause();
+      }
+    }
+  }
+
+  /** The hub's container joins the app's network, asking again while the refusal is passing. */
+  private async join(
+    docker: SwarmClient,
+    network: string,
+    selfId: string,
+    deadline: number,
+  ): Promise<void> {
+    for (;;) {
+      try {
+        await docker.connectNetwork(network, selfId);
+        this.joined(network);
+        return;
+      } catch (err) {
+        if (!isPassingRefusal(err) || Date.now() + RETRY_PAUSE_MS >= deadline) throw err;
+        this.log.warn(
+          { network, err: dockerMessage(err) },
+          'joining the app network refused; again',
+        );
+        await pause();
+      }
     }
   }
 
@@ -212,11 +288,8 @@ export class SwarmSpawner implements Spawner {
     ) {
       const logs = await docker.serviceLogs(serviceId, 20).catch(() => '');
       const reason = task?.Status?.Err ?? task?.Status?.Message ?? 'no reason given';
-      throw new SpawnFailed(
-        `Swarm could not run the app: task ${state}: ${reason}${logTail(logs)}`,
-        state === 'rejected' || SPEC_FAULT.test(reason) ? 400 : 500,
-        'task_' + state,
-      );
+      const name = service.Spec?.Name ?? serviceId;
+      throw new TaskNotRun(state, reason, taskFault(state, reason), logTail(logs), name);
     }
     const doing = `task ${state ?? 'not scheduled'}${task?.Status?.Message ? `: ${task.Status.Message}` : ''}`;
     if (Date.now() >= deadline) throw this.startTimeout(doing);
@@ -250,39 +323,33 @@ export class SwarmSpawner implements Spawner {
       throw this.explain(err);
     }
     if (!existing) return;
-    if (this.ownerOf(existing) !== 'self') {
-      throw new SpawnFailed(
-        `the service name ${name} is taken by a service this hub did not create; remove it with \`docker service rm ${name}\` if it is not needed`,
-        409,
-        'name_taken',
-      );
-    }
+    if (this.ownerOf(existing) !== 'self') throw nameTaken(name);
     this.log.info({ name }, 'removing leftover service with the same name');
-    await this.removeApp(existing.ID, existing.Spec?.Labels?.[SWARM_NETWORK_LABEL], true);
+    // Its network is named after its own url_id: no need to wait for it within the start.
+    await this.removeApp(existing.ID, existing.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
   }
 
   /**
    * Removes the service at once (the proxy's route goes with the caller), then the network: its
    * container lingers 6-16 s after the service, so the network is retried in the background.
-   * An engine that does not answer fails the removal (DockerUnavailable: the app may still run)
-   * unless `quiet` (the clean-up after a failed start, whose own error is the one to report).
+   * An engine that does not answer or refuses fails the removal (the app may still run: a stop
+   * that said otherwise would leave it running unlisted, and the next start of the grant would
+   * find its name held) unless `quiet` (the clean-up after a failed start, whose own error is
+   * the one to report).
    */
   private async removeApp(
     service: string,
     network: string | undefined,
-    wait: boolean,
     quiet = false,
   ): Promise<void> {
     try {
       await this.docker.removeService(service);
     } catch (err) {
-      if (err instanceof DockerUnavailable && !quiet) throw err;
+      if (!quiet) throw this.explain(err);
       this.log.warn({ service, err: dockerMessage(err) }, 'service remove failed');
     }
     if (!network) return;
-    const done = this.removeNetwork(network);
-    if (wait) await done;
-    else void done;
+    void this.removeNetwork(network);
   }
 
   private async removeNetwork(network: string): Promise<void> {
@@ -328,8 +395,12 @@ export class SwarmSpawner implements Spawner {
     if (err instanceof StartTimeSpent) return this.startTimeout(err.message);
     const msg = dockerMessage(err);
     if (!statusOf(err)) return new DockerUnavailable(`the Docker engine does not answer: ${msg}`);
-    this.log.error({ status: statusOf(err), err: msg }, 'swarm refused the service');
-    return new SpawnFailed(`Swarm could not start the app: ${msg.slice(0, 300)}`);
+    const refusal = engineRefusal(err);
+    this.log[refusal.status >= 500 ? 'error' : 'warn'](
+      { status: statusOf(err), code: refusal.code, err: msg },
+      'swarm refused the service',
+    );
+    return refusal;
   }
 
   private async own(urlId: string): Promise<Service[]> {
@@ -352,7 +423,7 @@ export class SwarmSpawner implements Spawner {
 
   async stop(urlId: string): Promise<void> {
     for (const s of await this.own(urlId))
-      await this.removeApp(s.ID, s.Spec?.Labels?.[SWARM_NETWORK_LABEL], false);
+      await this.removeApp(s.ID, s.Spec?.Labels?.[SWARM_NETWORK_LABEL]);
   }
 
   async inspect(urlId: string): Promise<ContainerInfo | null> {
@@ -510,4 +581,16 @@ function taskAddress(task: Task | undefined, network: string | undefined): strin
     if (addr) return addr.split('/')[0];
   }
   return null;
+}
+
+function pause(): Promise<void> {
+  return new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+}
+
+function nameTaken(name: string): SpawnFailed {
+  return new SpawnFailed(
+    `the service name ${name} is taken by a service this hub did not create; remove it with \`docker service rm ${name}\` if it is not needed`,
+    409,
+    'name_taken',
+  );
 }
