@@ -48,6 +48,7 @@ const ERROR_MEANING = {
   410: 'Gone: the share link was revoked or has expired, or the shared app stopped.',
   413: 'The body is larger than `max_body_bytes`.',
   429: 'Too many tries or too many containers; Retry-After says when to try again.',
+  502: 'The app exited or failed while it started; the message carries its last output.',
   503: 'A dependency is down (Docker) or the hub is full; the message says which.',
   504: 'The app did not answer in time.',
 } as const;
@@ -243,7 +244,7 @@ const OPERATIONS: Operation[] = [
       '(also 201). Progress streams from /api/v1/containers/progress/{mapping_id}.',
     body: W.ContainerStart,
     responses: { 201: answer('Running and answering.', W.Container) },
-    errors: [404, 429, 503, 504],
+    errors: [404, 409, 429, 502, 503, 504],
   },
   {
     method: 'get',
@@ -370,7 +371,7 @@ const OPERATIONS: Operation[] = [
     params: urlId,
     body: W.ContainerRestart,
     responses: { 201: answer('Running and answering.', W.Container) },
-    errors: [404, 429, 503, 504],
+    errors: [404, 409, 429, 502, 503, 504],
   },
   // ---- admin --------------------------------------------------------------------------------
   {
@@ -635,7 +636,7 @@ const OPERATIONS: Operation[] = [
     params: userName,
     body: W.ContainerStart,
     responses: { 201: answer('Started and answering HTTP.', W.SimphonyContainer) },
-    errors: [404, 429, 503, 504],
+    errors: [404, 409, 429, 502, 503, 504],
   },
   {
     method: 'get',

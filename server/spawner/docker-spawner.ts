@@ -282,6 +282,8 @@ export class DockerSpawner implements Spawner {
         const logs = await this.client.logs(id, 20).catch(() => '');
         throw new SpawnFailed(
           `the container stopped right after starting (exit code ${info?.exitCode ?? '?'})${logTail(logs)}`,
+          502,
+          'app_exited',
         );
       }
       if (!info.target) throw this.unreachable(details);

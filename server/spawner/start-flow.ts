@@ -299,8 +299,13 @@ export class StartFlow {
       return new StartCancelled();
     if (reason instanceof AppNotReady)
       return new GatewayTimeout(`${reason.message}${logTail(await logs(), FAILURE_LOG_LINES)}`);
+    // The app's own failure, not the hub's: a bad gateway, with what the app printed.
     if (reason instanceof ContainerDied)
-      return new SpawnFailed(`${reason.message}${logTail(await logs(), FAILURE_LOG_LINES)}`);
+      return new SpawnFailed(
+        `${reason.message}${logTail(await logs(), FAILURE_LOG_LINES)}`,
+        502,
+        'app_exited',
+      );
     if (reason instanceof HubError) return reason;
     log.error({ err: reason, url_id: urlId }, 'start failed');
     return new SpawnFailed(`the container could not be started: ${clip(reason.message, 300)}`);

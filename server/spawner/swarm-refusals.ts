@@ -50,7 +50,7 @@ export class TaskNotRun extends SpawnFailed {
       fault === 'cluster'
         ? `Swarm could not run the app's task (task ${state}: ${reason}); this is usually passing, so start it again; if it persists, \`docker service ps --no-trunc ${serviceName}\` on a manager says more${logs}`
         : `Swarm could not run the app: task ${state}: ${reason}${logs}`,
-      fault === 'spec' ? 400 : fault === 'app' ? 500 : 503,
+      fault === 'spec' ? 400 : fault === 'app' ? 502 : 503,
       'task_' + state,
     );
   }

@@ -83,7 +83,7 @@ it("a second hub on the same realm never adopts or removes the first hub's conta
     method: 'POST',
     json: { mapping_id: stale },
   });
-  expect(died.status).toBe(500);
+  expect(died.status).toBe(502);
   const exited = await docker.createContainer({
     Image: imgs.web,
     Labels: {

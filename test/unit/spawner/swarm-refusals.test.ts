@@ -207,10 +207,10 @@ const creates = () => seen.filter(is('POST', '/services/create')).length;
 );
 
 describe('what a start cannot get past is a typed error with a code', () => {
-  it('an app that exits is its own fault: 500 naming the exit, not made again', async () => {
+  it('an app that exits is its own fault: 502 naming the exit, not made again', async () => {
     taskOf = () => ({ State: 'failed', Err: 'task: non-zero exit (3)' });
     await expect(start()).rejects.toMatchObject({
-      status: 500,
+      status: 502,
       code: 'task_failed',
       message: expect.stringMatching(/task failed: task: non-zero exit \(3\)/),
     });
