@@ -126,6 +126,19 @@ export async function runHubContainer(
     logs,
     async remove() {
       await container.remove({ force: true }).catch(() => undefined);
+      // What the hub made in its realm and a test left running (apps, their own networks):
+      // the realm is this run's alone.
+      const mine = { label: [`${LABELS.realm}=${realm}`] };
+      for (const c of await docker.listContainers({ all: true, filters: mine }))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      for (const n of await docker.listNetworks({ filters: mine }))
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
       if (!opts.dataFolder)
         await docker
           .getVolume(volume)
